@@ -46,6 +46,12 @@ typedef struct
   char *name;
 } TdMerchantRef;
 
+/* Addition: an element of TdPacket.merchants (which frees it with
+ * td_merchant_ref_free); td_packet_new (TD_PACKET_WELCOME) makes the array. */
+TdMerchantRef *td_merchant_ref_new  (const char    *id,
+                                     const char    *name);
+void           td_merchant_ref_free (TdMerchantRef *ref);
+
 /**
  * TdPacket:
  * A validated packet.  Which fields are meaningful depends on @type (and,
