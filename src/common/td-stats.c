@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "tripdesk-metrics"
 
 #include "td-stats.h"
+#include "td-json.h"
 
 #include <math.h>
 #include <string.h>
@@ -308,18 +309,11 @@ char *
 td_stats_to_string (const TdStats *self)
 {
   g_autoptr(JsonObject) object = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   object = td_stats_to_json (self);
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (node, object);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, node);
-
-  return json_generator_to_data (generator, NULL);
+  return td_json_object_to_string (object, NULL);
 }
 
 gboolean
