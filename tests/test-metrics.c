@@ -588,6 +588,55 @@ test_waiting_fallback (void)
   g_assert_cmpstr (s->longest_wait_line, ==, "ml_a");
 }
 
+/* Records from the wire objects */
+static void
+test_records_from_objects (void)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) text_body = json_object_new ();
+  g_autoptr(TdMessage) rating = NULL;
+  g_autoptr(TdMessage) text = NULL;
+  g_autoptr(TdLine) line = td_line_new ("ml_9", "c_9", "m_lakeside/order/TD-1", TD_BUSI_INQUIRY);
+  TdMetricsMessage m;
+  TdMetricsLine l;
+
+  json_object_set_int_member (body, "score", 4);
+  json_object_set_string_member (body, "comment", "fine");
+  rating = td_message_new (7, "ml_9", 3, "c_9", TD_ROLE_CUSTOMER, "Nine", "rating",
+                           body, AT (9, 0), "rid_0123456789abcdef");
+  td_metrics_message_init (&m, rating, LAKE);
+  g_assert_cmpstr (m.line_id, ==, "ml_9");
+  g_assert_cmpstr (m.merchant, ==, LAKE);
+  g_assert_cmpint (m.sender_role, ==, TD_ROLE_CUSTOMER);
+  g_assert_cmpstr (m.sender_id, ==, "c_9");
+  g_assert_cmpint (m.kind, ==, TD_KIND_RATING);
+  g_assert_cmpint (m.ts, ==, AT (9, 0));
+  g_assert_cmpint (m.score, ==, 4);
+
+  json_object_set_string_member (text_body, "text", "hello");
+  text = td_message_new (8, "ml_9", 4, "o_alice", TD_ROLE_OPERATOR, "Alice", "text",
+                         text_body, AT (9, 1), NULL);
+  td_metrics_message_init (&m, text, LAKE);
+  g_assert_cmpint (m.kind, ==, TD_KIND_TEXT);
+  g_assert_cmpint (m.score, ==, 0);
+  g_assert_true (td_metrics_message_is_response (&m));
+
+  td_line_set_merchant (line, LAKE);
+  td_line_set_state (line, TD_LINE_STATE_SNOOZED);
+  td_line_set_assignee (line, "o_bob");
+  td_line_set_created (line, AT (8, 0));
+  td_line_set_snooze_until (line, AT (20, 0));
+  td_line_set_waiting_since (line, AT (8, 30));
+  td_metrics_line_init (&l, line);
+  g_assert_cmpstr (l.line_id, ==, "ml_9");
+  g_assert_cmpstr (l.merchant, ==, LAKE);
+  g_assert_cmpint (l.state, ==, TD_LINE_STATE_SNOOZED);
+  g_assert_cmpstr (l.assignee, ==, "o_bob");
+  g_assert_cmpint (l.created, ==, AT (8, 0));
+  g_assert_cmpint (l.snooze_until, ==, AT (20, 0));
+  g_assert_cmpint (l.waiting_since, ==, AT (8, 30));
+}
+
 /* ---- JSON ------------------------------------------------------------- */
 
 static TdStats *
@@ -805,6 +854,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/metrics/order-independent", test_order_independent);
   g_test_add_func ("/tripdesk/metrics/resolve-ends-wait", test_resolve_ends_wait);
   g_test_add_func ("/tripdesk/metrics/waiting-fallback", test_waiting_fallback);
+  g_test_add_func ("/tripdesk/metrics/records-from-objects", test_records_from_objects);
   g_test_add_func ("/tripdesk/metrics/json-round-trip", test_json_round_trip);
   g_test_add_func ("/tripdesk/metrics/json-schema", test_json_schema);
   g_test_add_func ("/tripdesk/metrics/json-errors", test_json_errors);

@@ -170,6 +170,75 @@ td_metrics_message_is_response (const TdMetricsMessage *message)
          td_metrics_message_is_counted (message);
 }
 
+/* ---- records from the wire objects ----------------------------------- */
+
+/**
+ * td_metrics_message_init:
+ * @out: (out caller-allocates): the record
+ * @message: a stored message
+ * @merchant: (nullable): its line's merchant
+ *
+ * Fills @out from @message; strings are borrowed from it.  The score of a
+ * rating is its body's "score" (0 when absent or not an integer).
+ */
+void
+td_metrics_message_init (TdMetricsMessage *out,
+                         TdMessage        *message,
+                         const char       *merchant)
+{
+  JsonObject *body;
+
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (TD_IS_MESSAGE (message));
+
+  memset (out, 0, sizeof *out);
+  out->line_id = td_message_get_line_id (message);
+  out->merchant = merchant;
+  out->sender_role = td_message_get_sender_role (message);
+  out->sender_id = td_message_get_sender_id (message);
+  out->kind = td_message_get_kind (message);
+  out->ts = td_message_get_ts (message);
+
+  body = td_message_get_body (message);
+  if (out->kind == TD_KIND_RATING && body != NULL)
+    {
+      JsonNode *node = json_object_get_member (body, "score");
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          gint64 score = json_node_get_int (node);
+
+          if (score >= 1 && score <= 5)
+            out->score = (int) score;
+        }
+    }
+}
+
+/**
+ * td_metrics_line_init:
+ * @out: (out caller-allocates): the record
+ * @line: a line
+ *
+ * Fills @out from @line; strings are borrowed from it.
+ */
+void
+td_metrics_line_init (TdMetricsLine *out,
+                      TdLine        *line)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (TD_IS_LINE (line));
+
+  memset (out, 0, sizeof *out);
+  out->line_id = td_line_get_id (line);
+  out->merchant = td_line_get_merchant (line);
+  out->state = td_line_get_state (line);
+  out->assignee = td_line_get_assignee (line);
+  out->created = td_line_get_created (line);
+  out->snooze_until = td_line_get_snooze_until (line);
+  out->waiting_since = td_line_get_waiting_since (line);
+}
+
 /* ---- the computation -------------------------------------------------- */
 
 typedef struct

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 #include "td-protocol.h"
+#include "td-line.h"
+#include "td-message.h"
 #include "td-stats.h"
 
 G_BEGIN_DECLS
@@ -97,6 +99,16 @@ typedef struct
 
 #define TD_METRICS_DAY_MS  G_GINT64_CONSTANT (86400000)
 #define TD_METRICS_WEEK_MS (7 * TD_METRICS_DAY_MS)
+
+/* Records from the wire objects (the client's cache, the tests).  Strings
+ * are borrowed from @message / @line: keep them alive while @out is used.
+ * A message has no merchant of its own: pass its line's. */
+void      td_metrics_message_init   (TdMetricsMessage *out,
+                                     TdMessage        *message,
+                                     const char       *merchant);
+/* waiting_since is taken from the line's client-side "waiting-since". */
+void      td_metrics_line_init      (TdMetricsLine    *out,
+                                     TdLine           *line);
 
 /* Computes every figure of docs/metrics.md for input->merchant (owned). */
 TdStats  *td_metrics_compute        (const TdMetricsInput *input);
