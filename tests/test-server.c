@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 
 #include "test-server-common.h"
+#include "td-server-store.h"
+#include <sqlite3.h>
 
 /* opens (or finds) c_1's inquiry line to m_lakeside over a WebSocket client */
 static char *
@@ -154,6 +156,485 @@ test_healthz (void)
   fixture_free (fx);
 }
 
+
+static void
+test_poll_crosstransport (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-2");
+  PollClient *alice = poll_client_new (fx, "demo-op-alice");
+  g_autofree char *line = NULL;
+  g_autofree char *rid = random_id_new ();
+  g_autofree char *send = NULL;
+  JsonObject *ack, *msg, *welcome;
+  gint64 id;
+
+  ws_client_hello (cust, -1);
+  poll_client_hello (alice, -1);
+  welcome = g_ptr_array_index (alice->packets, 0);
+  g_assert_cmpstr (obj_str (welcome, "type"), ==, "welcome");
+  g_assert_nonnull (obj_str (welcome, "session"));
+
+  line = open_line (cust, "m_skyline/order/TD-1001", "inquiry", NULL);
+
+  /* customer on WebSocket → alice on a held long-poll */
+  send_text (cust, line, rid, "Where do we meet?");
+  g_assert_nonnull (ws_client_expect (cust, "ack"));
+  msg = poll_client_expect (alice, "msg");
+  g_assert_nonnull (msg);
+  id = obj_int (obj_obj (msg, "msg"), "id");
+  g_assert_cmpstr (obj_str (obj_obj (msg, "msg"), "line"), ==, line);
+
+  /* and back: alice sends inside a poll, the ack comes in the answer */
+  send = g_strdup_printf ("[{\"v\":1,\"type\":\"send\",\"req\":\"s1\",\"random_id\":\"alicepollsend00000001\","
+                          "\"line\":\"%s\",\"kind\":\"text\",\"body\":{\"text\":\"At the pier.\"}}]", line);
+  {
+    g_autoptr(JsonObject) o = poll_client_request (alice, send, 0);
+    g_assert_nonnull (o);
+  }
+  ack = poll_client_expect (alice, "ack");
+  g_assert_nonnull (ack);
+  g_assert_cmpstr (obj_str (ack, "req"), ==, "s1");
+  g_assert_cmpint (obj_int (obj_obj (ack, "msg"), "line_seq"), ==, 2);
+  g_assert_cmpint (obj_int (obj_obj (ack, "msg"), "id"), >, id);
+  msg = ws_client_expect (cust, "msg");
+  g_assert_nonnull (msg);
+  msg = ws_client_expect (cust, "msg");
+  g_assert_nonnull (msg);
+  g_assert_cmpstr (obj_str (obj_obj (obj_obj (msg, "msg"), "body"), "text"), ==, "At the pier.");
+
+  ws_client_free (cust);
+  poll_client_free (alice);
+  fixture_free (fx);
+}
+
+static void
+test_dedup_both_transports (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *ws = ws_client_new (fx, "demo-cust-3");
+  PollClient *poll = poll_client_new (fx, "demo-cust-3");
+  WsClient *bob = ws_client_new (fx, "demo-op-bob");
+  g_autofree char *line = NULL;
+  g_autofree char *rid = random_id_new ();
+  g_autofree char *send = NULL;
+  gint64 ids[3];
+  JsonObject *ack;
+  guint from;
+
+  ws_client_hello (ws, -1);
+  ws_client_hello (bob, -1);
+  poll_client_hello (poll, -1);
+  line = open_line (ws, "m_skyline", "feedback", NULL);
+  ws_client_sync (bob);
+  from = bob->packets->len;
+
+  send_text (ws, line, rid, "one");
+  ack = ws_client_expect (ws, "ack");
+  ids[0] = obj_int (obj_obj (ack, "msg"), "id");
+  g_assert_false (json_object_get_boolean_member (ack, "dup"));
+
+  send = g_strdup_printf ("[{\"v\":1,\"type\":\"send\",\"random_id\":\"%s\",\"line\":\"%s\",\"kind\":\"text\","
+                          "\"body\":{\"text\":\"two\"}}]", rid, line);
+  poll->pos = poll->packets->len;
+  json_object_unref (poll_client_request (poll, send, 0));
+  ack = poll_client_expect (poll, "ack");
+  g_assert_nonnull (ack);
+  g_assert_true (json_object_get_boolean_member (ack, "dup"));
+  ids[1] = obj_int (obj_obj (ack, "msg"), "id");
+
+  send_text (ws, line, rid, "three");
+  ack = ws_client_expect (ws, "ack");
+  g_assert_true (json_object_get_boolean_member (ack, "dup"));
+  ids[2] = obj_int (obj_obj (ack, "msg"), "id");
+
+  g_assert_cmpint (ids[0], ==, ids[1]);
+  g_assert_cmpint (ids[1], ==, ids[2]);
+  ws_client_sync (bob);
+  g_assert_cmpuint (count_type (bob->packets, from, "msg"), ==, 1);
+
+  /* one stored message: history has exactly one */
+  ws_client_sendf (ws, "{\"v\":1,\"type\":\"history\",\"line\":\"%s\"}", line);
+  {
+    JsonObject *h = ws_client_expect (ws, "history");
+    g_assert_nonnull (h);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (h, "messages")), ==, 1);
+    g_assert_false (json_object_get_boolean_member (h, "more"));
+  }
+
+  ws_client_free (ws);
+  ws_client_free (bob);
+  poll_client_free (poll);
+  fixture_free (fx);
+}
+
+static void
+test_read_typing_notes (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  WsClient *alice = ws_client_new (fx, "demo-op-alice");
+  PollClient *cpoll = poll_client_new (fx, "demo-cust-1");
+  g_autofree char *line = NULL;
+  JsonObject *o;
+  guint cfrom, pfrom;
+
+  ws_client_hello (cust, -1);
+  ws_client_hello (alice, -1);
+  poll_client_hello (cpoll, -1);
+  line = open_line (cust, "m_lakeside", "inquiry", NULL);
+  send_text (cust, line, "custmsg0000000000001", "hello");
+  send_text (cust, line, "custmsg0000000000002", "anyone?");
+  g_assert_nonnull (ws_client_expect (alice, "msg"));
+  g_assert_nonnull (ws_client_expect (alice, "msg"));
+
+  /* typing reaches the other side, not the typist */
+  cfrom = cust->packets->len;
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"typing\",\"line\":\"%s\"}", line);
+  o = ws_client_expect (cust, "typing");
+  g_assert_nonnull (o);
+  g_assert_cmpstr (obj_str (o, "who"), ==, "o_alice");
+  g_assert_false (json_object_get_boolean_member (o, "note"));
+  o = poll_client_expect (cpoll, "typing");
+  g_assert_nonnull (o);
+
+  /* a note: typing with note:true and the note itself never reach the customer */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"typing\",\"line\":\"%s\",\"note\":true}", line);
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"send\",\"random_id\":\"alicenote00000000001\",\"line\":\"%s\","
+                   "\"kind\":\"note\",\"body\":{\"text\":\"VIP guest, upgrade\"}}", line);
+  o = ws_client_expect (alice, "ack");
+  g_assert_nonnull (o);
+  g_assert_cmpint (obj_int (obj_obj (o, "msg"), "line_seq"), ==, 0);
+  /* a customer's typing with note:true is forbidden */
+  ws_client_sendf (cust, "{\"v\":1,\"type\":\"typing\",\"req\":\"tn\",\"line\":\"%s\",\"note\":true}", line);
+  o = ws_client_expect (cust, "error");
+  g_assert_cmpstr (obj_str (o, "code"), ==, "forbidden");
+  g_assert_cmpstr (obj_str (o, "ref"), ==, "tn");
+  /* read by alice up to 2 (and a too-high upto is clamped) */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"read\",\"line\":\"%s\",\"upto\":99}", line);
+  o = ws_client_expect (cust, "read");
+  g_assert_nonnull (o);
+  g_assert_cmpstr (obj_str (o, "reader"), ==, "o_alice");
+  g_assert_cmpint (obj_int (o, "upto"), ==, 2);
+  /* a read that moves nothing sends nothing */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"read\",\"line\":\"%s\",\"upto\":1}", line);
+  ws_client_sync (alice);
+  ws_client_sync (cust);
+  g_assert_cmpuint (count_type (cust->packets, cfrom, "read"), ==, 1);
+  g_assert_cmpuint (count_type (cust->packets, cfrom, "msg"), ==, 0);
+  g_assert_cmpuint (count_type (cust->packets, cfrom, "typing"), ==, 1);
+  g_assert_cmpuint (count_type (alice->packets, 0, "typing"), ==, 0);
+
+  /* the customer's history has no note; alice's has it */
+  ws_client_sendf (cust, "{\"v\":1,\"type\":\"history\",\"line\":\"%s\"}", line);
+  o = ws_client_expect (cust, "history");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "messages")), ==, 2);
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"history\",\"line\":\"%s\"}", line);
+  o = ws_client_expect (alice, "history");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "messages")), ==, 3);
+
+  /* replay and snapshot to the customer: no note either, on both transports */
+  pfrom = cpoll->packets->len;
+  {
+    WsClient *again = ws_client_new (fx, "demo-cust-1");
+    PollClient *p2 = poll_client_new (fx, "demo-cust-1");
+    ws_client_hello (again, 0);
+    for (guint i = 0; i < again->packets->len; i++)
+      {
+        JsonObject *m = obj_obj (g_ptr_array_index (again->packets, i), "msg");
+        if (m)
+          g_assert_cmpstr (obj_str (m, "kind"), !=, "note");
+      }
+    g_assert_cmpuint (count_type (again->packets, 0, "msg"), ==, 2);
+    g_assert_cmpuint (count_type (again->packets, 0, "read"), ==, 1);
+    ws_client_free (again);
+    again = ws_client_new (fx, "demo-cust-1");
+    ws_client_hello (again, -1);
+    g_assert_cmpuint (count_type (again->packets, 0, "msg"), ==, 2);
+    g_assert_cmpuint (count_type (again->packets, 0, "line"), ==, 1);
+    ws_client_free (again);
+    poll_client_hello (p2, 0);
+    g_assert_cmpuint (count_type (p2->packets, 0, "msg"), ==, 2);
+    poll_client_free (p2);
+  }
+  {
+    g_autoptr(JsonObject) a = poll_client_request (cpoll, NULL, 0);
+    g_assert_cmpuint (count_type (cpoll->packets, pfrom, "msg"), ==, 0);
+  }
+  /* the operator's snapshot carries the note */
+  {
+    WsClient *again = ws_client_new (fx, "demo-op-alice");
+    ws_client_hello (again, -1);
+    g_assert_cmpuint (count_type (again->packets, 0, "msg"), ==, 3);
+    ws_client_free (again);
+  }
+
+  ws_client_free (cust);
+  ws_client_free (alice);
+  poll_client_free (cpoll);
+  fixture_free (fx);
+}
+
+static void
+test_state_snooze (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  WsClient *alice = ws_client_new (fx, "demo-op-alice");
+  g_autofree char *line = NULL;
+  JsonObject *o, *l;
+  gint64 until;
+
+  ws_client_hello (cust, -1);
+  ws_client_hello (alice, -1);
+  line = open_line (cust, "m_lakeside", "inquiry", NULL);
+  g_assert_nonnull (ws_client_expect (alice, "line"));
+
+  /* assign to bob: not a member of m_lakeside → bad_packet */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"state\",\"req\":\"st\",\"line\":\"%s\",\"state\":\"pending\",\"assignee\":\"o_bob\"}", line);
+  o = ws_client_expect (alice, "error");
+  g_assert_cmpstr (obj_str (o, "code"), ==, "bad_packet");
+  /* a customer may not change state */
+  ws_client_sendf (cust, "{\"v\":1,\"type\":\"state\",\"req\":\"st\",\"line\":\"%s\",\"state\":\"resolved\"}", line);
+  o = ws_client_expect (cust, "error");
+  g_assert_cmpstr (obj_str (o, "code"), ==, "forbidden");
+
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"state\",\"line\":\"%s\",\"state\":\"pending\",\"assignee\":\"o_alice\"}", line);
+  o = ws_client_expect (cust, "line");
+  l = obj_obj (o, "line");
+  g_assert_cmpstr (obj_str (l, "state"), ==, "pending");
+  g_assert_cmpstr (obj_str (l, "assignee"), ==, "o_alice");
+  o = ws_client_expect (alice, "line");
+  g_assert_cmpstr (obj_str (obj_obj (o, "line"), "state"), ==, "pending");
+
+  /* a customer message reopens it */
+  send_text (cust, line, "reopen00000000000001", "still there?");
+  o = ws_client_expect (alice, "line");
+  g_assert_cmpstr (obj_str (obj_obj (o, "line"), "state"), ==, "open");
+  g_assert_cmpstr (obj_str (obj_obj (o, "line"), "assignee"), ==, "o_alice");
+
+  /* snooze for 300 ms: the timer reopens it */
+  until = td_now_ms () + 300;
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"state\",\"line\":\"%s\",\"state\":\"snoozed\",\"snooze_until\":%" G_GINT64_FORMAT "}",
+                   line, until);
+  o = ws_client_expect (alice, "line");
+  g_assert_cmpstr (obj_str (obj_obj (o, "line"), "state"), ==, "snoozed");
+  g_assert_cmpint (obj_int (obj_obj (o, "line"), "snooze_until"), ==, until);
+  o = ws_client_expect (alice, "line");
+  g_assert_nonnull (o);
+  g_assert_cmpstr (obj_str (obj_obj (o, "line"), "state"), ==, "open");
+  g_assert_cmpint (td_now_ms (), >=, until);
+
+  /* snooze_until with another state is bad */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"state\",\"req\":\"x\",\"line\":\"%s\",\"state\":\"open\",\"snooze_until\":5}", line);
+  o = ws_client_expect (alice, "error");
+  g_assert_cmpstr (obj_str (o, "code"), ==, "bad_packet");
+
+  /* ping */
+  ws_client_send (cust, "{\"v\":1,\"type\":\"ping\",\"req\":\"p\"}");
+  o = ws_client_expect (cust, "pong");
+  g_assert_cmpstr (obj_str (o, "req"), ==, "p");
+  g_assert_cmpint (obj_int (o, "server_time"), >, 0);
+
+  ws_client_free (cust);
+  ws_client_free (alice);
+  fixture_free (fx);
+}
+
+static void
+test_history_paging (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  g_autofree char *line = NULL;
+  JsonObject *h;
+  JsonArray *msgs;
+
+  ws_client_hello (cust, -1);
+  line = open_line (cust, "m_harbor", "inquiry", NULL);
+  for (int i = 1; i <= 25; i++)
+    {
+      g_autofree char *rid = g_strdup_printf ("paging%014d", i);
+      send_text (cust, line, rid, "x");
+    }
+  for (int i = 0; i < 25; i++)
+    g_assert_nonnull (ws_client_expect (cust, "ack"));
+
+  ws_client_sendf (cust, "{\"v\":1,\"type\":\"history\",\"req\":\"h1\",\"line\":\"%s\",\"limit\":10}", line);
+  h = ws_client_expect (cust, "history");
+  g_assert_cmpstr (obj_str (h, "req"), ==, "h1");
+  msgs = json_object_get_array_member (h, "messages");
+  g_assert_cmpuint (json_array_get_length (msgs), ==, 10);
+  g_assert_true (json_object_get_boolean_member (h, "more"));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (msgs, 0), "line_seq"), ==, 16);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (msgs, 9), "line_seq"), ==, 25);
+
+  ws_client_sendf (cust, "{\"v\":1,\"type\":\"history\",\"line\":\"%s\",\"before\":6,\"limit\":10}", line);
+  h = ws_client_expect (cust, "history");
+  msgs = json_object_get_array_member (h, "messages");
+  g_assert_cmpuint (json_array_get_length (msgs), ==, 5);
+  g_assert_false (json_object_get_boolean_member (h, "more"));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (msgs, 0), "line_seq"), ==, 1);
+
+  ws_client_free (cust);
+  fixture_free (fx);
+}
+
+static void
+test_login_logout (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  g_autofree char *body = NULL;
+  g_autofree char *body2 = NULL;
+  g_autoptr(JsonObject) o = NULL;
+  g_autofree char *token = NULL;
+  WsClient *ws;
+  PollClient *poll;
+  g_autofree char *bad = NULL;
+
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/login", NULL, "{\"user\":\"alice\",\"password\":\"nope\"}", &bad), ==, 401);
+  g_assert_nonnull (strstr (bad, "unauthorized"));
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/login", NULL, "{\"user\":\"alice\",\"password\":\"demo-op-alice\"}", &body), ==, 200);
+  o = td_json_parse_object (body, strlen (body), NULL);
+  g_assert_nonnull (o);
+  token = g_strdup (obj_str (o, "token"));
+  g_assert_cmpstr (obj_str (obj_obj (o, "me"), "id"), ==, "o_alice");
+  /* the second login verifies against the stored libsodium hash */
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/login", NULL, "{\"user\":\"alice\",\"password\":\"demo-op-alice\"}", &body2), ==, 200);
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/login", NULL, "{'user':1}", NULL), ==, 400);
+
+  ws = ws_client_new (fx, token);
+  g_assert_nonnull (ws->conn);
+  ws_client_hello (ws, -1);
+  poll = poll_client_new (fx, token);
+  poll_client_hello (poll, -1);
+
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/logout", token, NULL, NULL), ==, 204);
+  iterate_until (&ws->closed, "close 4401");
+  g_assert_cmpuint (ws->close_code, ==, 4401);
+  g_assert_null (poll_client_request (poll, NULL, 0));
+  g_assert_cmpuint (poll->status, ==, 401);
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/logout", token, NULL, NULL), ==, 401);
+  {
+    WsClient *again = ws_client_new (fx, token);
+    g_assert_cmpuint (again->status, ==, 401);
+    ws_client_free (again);
+  }
+
+  ws_client_free (ws);
+  poll_client_free (poll);
+  fixture_free (fx);
+}
+
+static void
+test_stats (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  g_autofree char *line = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonObject) o = NULL;
+
+  ws_client_hello (cust, -1);
+  line = open_line (cust, "m_lakeside", "inquiry", NULL);
+  send_text (cust, line, "stats000000000000001", "hi");
+  g_assert_nonnull (ws_client_expect (cust, "ack"));
+
+  g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", "demo-op-alice", NULL, &body), ==, 200);
+  o = td_json_parse_object (body, strlen (body), NULL);
+  g_assert_nonnull (o);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "open"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "waiting"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "unassigned"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "messages_today"), ==, 1);
+
+  g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", "demo-op-carol", NULL, NULL), ==, 403);
+  g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_nowhere", "demo-op-carol", NULL, NULL), ==, 403);
+  g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", "demo-cust-1", NULL, NULL), ==, 403);
+  g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", NULL, NULL, NULL), ==, 401);
+
+  ws_client_free (cust);
+  fixture_free (fx);
+}
+
+static void
+test_db_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tripdesk-db-XXXXXX", NULL);
+  g_autofree char *junk = g_build_filename (dir, "junk.db", NULL);
+  g_autofree char *newer = g_build_filename (dir, "newer.db", NULL);
+  g_autofree char *contents = NULL;
+  TdServerOptions opts = { 0, };
+  TdServer *server;
+  gsize len;
+
+  g_assert_true (g_file_set_contents (junk, "this is not a database, not at all, really not", -1, NULL));
+  opts.db_path = junk;
+  server = td_server_new (&opts, &error);
+  g_assert_null (server);
+  g_assert_nonnull (error);
+  g_test_message ("junk: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (junk, &contents, &len, NULL));
+  g_assert_cmpstr (contents, ==, "this is not a database, not at all, really not");
+
+  /* a newer schema */
+  opts.db_path = newer;
+  opts.demo = TRUE;
+  server = td_server_new (&opts, &error);
+  g_assert_no_error (error);
+  g_object_unref (server);
+  {
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (newer, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  server = td_server_new (&opts, &error);
+  g_assert_null (server);
+  g_assert_error (error, TD_SERVER_STORE_ERROR, TD_SERVER_STORE_ERROR_NEWER);
+
+  g_unlink (junk);
+  g_unlink (newer);
+  {
+    g_autofree char *wal = g_strconcat (newer, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (newer, "-shm", NULL);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
+static void
+test_demo_loopback_only (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (td_server_listen (fx->server, "0.0.0.0", 0, &error));
+  g_assert_error (error, TD_SERVER_ERROR, TD_SERVER_ERROR_NOT_LOOPBACK);
+  fixture_free (fx);
+}
+
+static void
+test_demo_seed_fast (void)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  Fixture *fx = fixture_new (0, 0);   /* 50 customers */
+  gint64 dt = g_get_monotonic_time () - t0;
+  WsClient *c50 = ws_client_new (fx, "demo-cust-50");
+  WsClient *c51 = ws_client_new (fx, "demo-cust-51");
+
+  g_test_message ("demo seeding took %" G_GINT64_FORMAT " ms", dt / 1000);
+  g_assert_cmpint (dt, <, G_USEC_PER_SEC);
+  g_assert_nonnull (c50->conn);
+  g_assert_cmpuint (c51->status, ==, 401);
+  ws_client_free (c50);
+  ws_client_free (c51);
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -163,6 +644,16 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/ws-roundtrip", test_ws_roundtrip);
   g_test_add_func ("/tripdesk/server/ws-unauthorized", test_ws_unauthorized);
   g_test_add_func ("/tripdesk/server/healthz", test_healthz);
+  g_test_add_func ("/tripdesk/server/poll-crosstransport", test_poll_crosstransport);
+  g_test_add_func ("/tripdesk/server/dedup-both-transports", test_dedup_both_transports);
+  g_test_add_func ("/tripdesk/server/read-typing-notes", test_read_typing_notes);
+  g_test_add_func ("/tripdesk/server/state-snooze", test_state_snooze);
+  g_test_add_func ("/tripdesk/server/history-paging", test_history_paging);
+  g_test_add_func ("/tripdesk/server/login-logout", test_login_logout);
+  g_test_add_func ("/tripdesk/server/stats", test_stats);
+  g_test_add_func ("/tripdesk/server/db-refused", test_db_refused);
+  g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);
+  g_test_add_func ("/tripdesk/server/demo-seed-fast", test_demo_seed_fast);
 
   return g_test_run ();
 }
