@@ -377,10 +377,10 @@ td_json_check_strict (const char  *data,
   int depth = 0;
   Scan s;
 
-  if (data == NULL && len > 0)
+  if (data == NULL || len == 0)
     {
       g_set_error_literal (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_JSON,
-                           "Invalid JSON: no data");
+                           "Invalid JSON: empty input");
       return FALSE;
     }
 
