@@ -228,6 +228,42 @@ test_windows (void)
   g_assert_cmpint (td_metrics_hour_start (NOW, ist), ==, NOW - 30 * M_MS);
 }
 
+/* Days and hours across daylight-saving changes (Europe/Berlin, 2026) */
+static void
+test_windows_dst (void)
+{
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(TdStats) s = NULL;
+  TdMetricsInput input = { 0, };
+
+  if (berlin == NULL)
+    {
+      g_test_skip ("no tzdata for Europe/Berlin");
+      return;
+    }
+
+  /* 29 March: 02:00 CET → 03:00 CEST at 01:00 UTC.  At 10:00 UTC (12:00
+   * CEST) the day began at midnight CET = 28 March 23:00 UTC */
+  g_assert_cmpint (td_metrics_day_start (G_GINT64_CONSTANT (1774778400000), berlin), ==,
+                   G_GINT64_CONSTANT (1774738800000));
+  g_assert_cmpint (td_metrics_hour_start (G_GINT64_CONSTANT (1774778400000) + 59 * M_MS, berlin), ==,
+                   G_GINT64_CONSTANT (1774778400000));
+  /* 25 October: 03:00 CEST → 02:00 CET at 01:00 UTC.  01:30 UTC is the
+   * second 02:30: its hour began at 01:00 UTC; its day at 24 Oct 22:00 UTC */
+  g_assert_cmpint (td_metrics_hour_start (G_GINT64_CONSTANT (1792891800000), berlin), ==,
+                   G_GINT64_CONSTANT (1792890000000));
+  g_assert_cmpint (td_metrics_day_start (G_GINT64_CONSTANT (1792891800000), berlin), ==,
+                   G_GINT64_CONSTANT (1792879200000));
+
+  /* the 24 buckets stay one real hour each */
+  input.merchant = LAKE;
+  input.now = G_GINT64_CONSTANT (1774778400000);
+  input.tz = berlin;
+  s = td_metrics_compute (&input);
+  g_assert_cmpint (s->today_start, ==, G_GINT64_CONSTANT (1774738800000));
+  g_assert_cmpint (s->hours_start, ==, G_GINT64_CONSTANT (1774778400000) - 23 * H_MS);
+}
+
 /* ---- the scripted day ------------------------------------------------- */
 
 static void
@@ -846,6 +882,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/metrics/percentile", test_percentile);
   g_test_add_func ("/tripdesk/metrics/mean", test_mean);
   g_test_add_func ("/tripdesk/metrics/windows", test_windows);
+  g_test_add_func ("/tripdesk/metrics/windows-dst", test_windows_dst);
   g_test_add_func ("/tripdesk/metrics/kinds", test_kinds);
   g_test_add_func ("/tripdesk/metrics/scripted-day", test_scripted_day);
   g_test_add_func ("/tripdesk/metrics/other-merchant", test_other_merchant);
