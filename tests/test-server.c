@@ -635,6 +635,409 @@ test_demo_seed_fast (void)
   fixture_free (fx);
 }
 
+static gint64
+max_cursor_of (GPtrArray *packets)
+{
+  gint64 m = 0;
+  for (guint i = 0; i < packets->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (packets, i);
+      const char *t = obj_str (o, "type");
+      if ((g_strcmp0 (t, "msg") == 0 || g_strcmp0 (t, "line") == 0 || g_strcmp0 (t, "read") == 0 ||
+           g_strcmp0 (t, "synced") == 0) && json_object_has_member (o, "cursor"))
+        m = MAX (m, json_object_get_int_member (o, "cursor"));
+    }
+  return m;
+}
+
+/* message ids in packets[from..] of type msg */
+static GHashTable *
+msg_ids (GPtrArray *packets,
+         guint      from)
+{
+  GHashTable *ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = from; i < packets->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (packets, i);
+      if (g_strcmp0 (obj_str (o, "type"), "msg") == 0)
+        {
+          gint64 *id = g_new (gint64, 1);
+          *id = obj_int (obj_obj (o, "msg"), "id");
+          g_assert_false (g_hash_table_contains (ids, id));   /* nothing twice */
+          g_hash_table_add (ids, id);
+        }
+    }
+  return ids;
+}
+
+static GHashTable *
+send_n (WsClient   *c,
+        const char *line,
+        const char *tag,
+        int         n)
+{
+  GHashTable *ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *rid = g_strdup_printf ("%s%016d", tag, i);
+      send_text (c, line, rid, tag);
+    }
+  for (int i = 0; i < n; i++)
+    {
+      JsonObject *ack = ws_client_expect (c, "ack");
+      gint64 *id = g_new (gint64, 1);
+      g_assert_nonnull (ack);
+      *id = obj_int (obj_obj (ack, "msg"), "id");
+      g_hash_table_add (ids, id);
+    }
+  return ids;
+}
+
+static void
+assert_same_ids (GHashTable *a,
+                 GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_assert_true (g_hash_table_contains (b, key));
+}
+
+typedef struct
+{
+  gboolean done;
+  guint    status;
+  char    *body;
+} Held;
+
+static void
+held_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Held *h = user_data;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  h->status = soup_message_get_status (msg);
+  h->body = bytes ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)) : NULL;
+  h->done = TRUE;
+}
+
+static void
+test_resume_restart (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  WsClient *alice = ws_client_new (fx, "demo-op-alice");
+  PollClient *palice = poll_client_new (fx, "demo-op-alice");
+  g_autofree char *line = NULL;
+  g_autoptr(GHashTable) first = NULL;
+  g_autoptr(GHashTable) second = NULL;
+  g_autoptr(GHashTable) third = NULL;
+  g_autoptr(GHashTable) got = NULL;
+  g_autoptr(SoupSession) held_session = soup_session_new ();
+  Held held = { 0, };
+  gint64 cursor, pcursor;
+  guint from;
+
+  ws_client_hello (cust, -1);
+  ws_client_hello (alice, -1);
+  poll_client_hello (palice, -1);
+  line = open_line (cust, "m_lakeside", "inquiry", NULL);
+  first = send_n (cust, line, "first", 5);
+  for (int i = 0; i < 5; i++)
+    g_assert_nonnull (ws_client_expect (alice, "msg"));
+  ws_client_sync (alice);
+  cursor = max_cursor_of (alice->packets);
+  /* the poll client catches up too */
+  while (count_type (palice->packets, 0, "msg") < 5)
+    json_object_unref (poll_client_request (palice, NULL, 1));
+  pcursor = palice->cursor;
+
+  /* a disconnect: everything sent meanwhile comes with the next hello, once */
+  ws_client_free (alice);
+  second = send_n (cust, line, "second", 5);
+  alice = ws_client_new (fx, "demo-op-alice");
+  ws_client_hello (alice, cursor);
+  got = msg_ids (alice->packets, 0);
+  assert_same_ids (second, got);
+  cursor = max_cursor_of (alice->packets);
+  g_clear_pointer (&got, g_hash_table_unref);
+
+  /* a planned restart: a held poll is answered with retry_within_ms, the
+   * WebSocket closes with 1012 */
+  /* the poll client catches up first, so that its next poll is held */
+  while (count_type (palice->packets, 0, "msg") < 10)
+    json_object_unref (poll_client_request (palice, NULL, 1));
+  {
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", palice->url);
+    g_autofree char *body = g_strdup_printf ("{\"session\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":30}",
+                                             palice->sid, palice->cursor);
+    g_autoptr(GBytes) b = g_bytes_new (body, strlen (body));
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer demo-op-alice");
+    soup_message_set_request_body_from_bytes (msg, "application/json", b);
+    soup_session_send_and_read_async (held_session, msg, G_PRIORITY_DEFAULT, NULL, held_done_cb, &held);
+    /* wait until the server holds it */
+    while (td_server_get_n_held_polls (fx->server) == 0)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  ws_client_sync (alice);
+  td_server_shutdown (fx->server, 500);
+  iterate_until (&held.done, "held poll answered on shutdown");
+  fixture_stop (fx, TRUE);
+  g_assert_cmpuint (held.status, ==, 200);
+  g_test_message ("held poll at shutdown: %s", held.body);
+  g_assert_nonnull (strstr (held.body, "\"retry_within_ms\":500"));
+  g_free (held.body);
+  iterate_until (&alice->closed, "close 1012");
+  g_test_message ("close code seen by a libsoup 3.2 client: %u (%s)", alice->close_code,
+                  alice->close_data ? alice->close_data : "");
+  iterate_until (&cust->closed, "close 1012");
+
+  /* back on the same database and port */
+  fixture_start (fx);
+  ws_client_free (cust);
+  cust = ws_client_new (fx, "demo-cust-1");
+  g_assert_nonnull (cust->conn);
+  ws_client_hello (cust, -1);
+  third = send_n (cust, line, "third", 3);
+
+  ws_client_free (alice);
+  alice = ws_client_new (fx, "demo-op-alice");
+  ws_client_hello (alice, cursor);
+  got = msg_ids (alice->packets, 0);
+  assert_same_ids (third, got);
+  g_clear_pointer (&got, g_hash_table_unref);
+
+  /* the poll client, its session gone with the restart, resumes from its cursor */
+  from = palice->packets->len;
+  poll_client_hello (palice, pcursor);
+  got = msg_ids (palice->packets, from);
+  g_assert_cmpuint (g_hash_table_size (got), ==, 8);
+  {
+    GHashTableIter iter;
+    gpointer key;
+    g_hash_table_iter_init (&iter, got);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_assert_true (g_hash_table_contains (second, key) || g_hash_table_contains (third, key));
+  }
+
+  /* ids keep growing across the restart; line_seq is gapless */
+  ws_client_sendf (alice, "{\"v\":1,\"type\":\"history\",\"line\":\"%s\",\"limit\":200}", line);
+  {
+    JsonObject *h = ws_client_expect (alice, "history");
+    JsonArray *msgs = json_object_get_array_member (h, "messages");
+    g_assert_cmpuint (json_array_get_length (msgs), ==, 13);
+    for (guint i = 0; i < 13; i++)
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (msgs, i), "line_seq"), ==, i + 1);
+  }
+
+  ws_client_free (cust);
+  ws_client_free (alice);
+  poll_client_free (palice);
+  fixture_free (fx);
+}
+
+/* an error with this code and ref must come, then the connection still works */
+static void
+expect_ws_error (WsClient   *c,
+                 const char *code,
+                 const char *ref)
+{
+  JsonObject *e = ws_client_expect (c, "error");
+
+  g_assert_nonnull (e);
+  g_assert_cmpstr (obj_str (e, "code"), ==, code);
+  g_assert_cmpstr (obj_str (e, "ref"), ==, ref);
+  g_assert_false (c->closed);
+  ws_client_sync (c);
+}
+
+static void
+expect_poll_error (PollClient *c,
+                   const char *send,
+                   const char *code,
+                   const char *ref)
+{
+  JsonObject *e;
+
+  c->pos = c->packets->len;
+  json_object_unref (poll_client_request (c, send, 0));
+  g_assert_cmpuint (c->status, ==, 200);
+  e = poll_client_expect (c, "error");
+  g_assert_nonnull (e);
+  g_assert_cmpstr (obj_str (e, "code"), ==, code);
+  g_assert_cmpstr (obj_str (e, "ref"), ==, ref);
+  /* still usable */
+  json_object_unref (poll_client_request (c, "[{\"v\":1,\"type\":\"ping\",\"req\":\"alive\"}]", 0));
+  g_assert_nonnull (poll_client_expect (c, "pong"));
+}
+
+static void
+test_errors (void)
+{
+  Fixture *fx = fixture_new (3, 0);
+  WsClient *ws = ws_client_new (fx, "demo-cust-1");
+  PollClient *poll = poll_client_new (fx, "demo-cust-1");
+  g_autofree char *line = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *big_send = NULL;
+  g_autofree char *huge = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *other_line = NULL;
+  GString *s;
+
+  /* before hello: bad_packet, connection stays */
+  ws_client_send (ws, "{\"v\":1,\"type\":\"ping\",\"req\":\"early\"}");
+  {
+    JsonObject *e = ws_client_expect (ws, "error");
+    g_assert_cmpstr (obj_str (e, "code"), ==, "bad_packet");
+    g_assert_cmpstr (obj_str (e, "ref"), ==, "early");
+  }
+  ws_client_hello (ws, -1);
+  poll_client_hello (poll, -1);
+  line = open_line (ws, "m_lakeside", "inquiry", NULL);
+  {
+    WsClient *c2 = ws_client_new (fx, "demo-cust-2");
+    ws_client_hello (c2, -1);
+    other_line = open_line (c2, "m_lakeside", "inquiry", NULL);
+    ws_client_free (c2);
+  }
+
+  /* bad_json */
+  ws_client_send (ws, "{\"v\":1,\"type\":'ping'}");
+  expect_ws_error (ws, "bad_json", NULL);
+  ws_client_send (ws, "{\"v\":1,\"type\":\"ping\",\"req\":\"tr\"} trailing");
+  expect_ws_error (ws, "bad_json", NULL);
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/poll", "demo-cust-1", "{\"cursor\":1e999}", &body), ==, 400);
+  g_assert_nonnull (strstr (body, "bad_json"));
+
+  /* bad_packet: unknown type, bad random_id, unknown kind */
+  ws_client_send (ws, "{\"v\":1,\"type\":\"dance\",\"req\":\"bp\"}");
+  expect_ws_error (ws, "bad_packet", "bp");
+  expect_poll_error (poll, "[{\"v\":1,\"type\":\"dance\",\"req\":\"bp\"}]", "bad_packet", "bp");
+  ws_client_sendf (ws, "{\"v\":1,\"type\":\"send\",\"req\":\"k\",\"random_id\":\"kindkindkindkind01\",\"line\":\"%s\","
+                   "\"kind\":\"hologram\",\"body\":{}}", line);
+  expect_ws_error (ws, "bad_packet", "k");
+
+  /* too_large: a 70 KiB text, its ref recovered */
+  s = g_string_new (NULL);
+  for (int i = 0; i < 70 * 1024; i++)
+    g_string_append_c (s, 'a');
+  big = g_string_free (s, FALSE);
+  big_send = g_strdup_printf ("{\"v\":1,\"type\":\"send\",\"req\":\"big\",\"random_id\":\"bigbigbigbigbig001\",\"line\":\"%s\","
+                              "\"kind\":\"text\",\"body\":{\"text\":\"%s\"}}", line, big);
+  ws_client_send (ws, big_send);
+  expect_ws_error (ws, "too_large", "big");
+  {
+    g_autofree char *arr = g_strdup_printf ("[%s]", big_send);
+    expect_poll_error (poll, arr, "too_large", "big");
+  }
+  /* over 1 MiB: no ref */
+  s = g_string_new ("{\"v\":1,\"type\":\"ping\",\"req\":\"huge\",\"pad\":\"");
+  while (s->len < 1100 * 1024)
+    g_string_append (s, "xxxxxxxxxxxxxxxx");
+  g_string_append (s, "\"}");
+  huge = g_string_free (s, FALSE);
+  ws_client_send (ws, huge);
+  expect_ws_error (ws, "too_large", NULL);
+
+  /* unauthorized: before the upgrade and on the poll, with an error body */
+  {
+    WsClient *bad = ws_client_new (fx, "nope");
+    g_autofree char *b = NULL;
+    g_assert_cmpuint (bad->status, ==, 401);
+    ws_client_free (bad);
+    g_assert_cmpuint (http_request (fx, "POST", "/v1/poll", "nope", "{\"cursor\":null}", &b), ==, 401);
+    g_assert_nonnull (strstr (b, "\"unauthorized\""));
+  }
+
+  /* forbidden: another customer's line; a system message */
+  ws_client_sendf (ws, "{\"v\":1,\"type\":\"history\",\"req\":\"fb\",\"line\":\"%s\"}", other_line);
+  expect_ws_error (ws, "forbidden", "fb");
+  {
+    g_autofree char *arr = g_strdup_printf ("[{\"v\":1,\"type\":\"history\",\"req\":\"fb\",\"line\":\"%s\"}]", other_line);
+    expect_poll_error (poll, arr, "forbidden", "fb");
+  }
+  ws_client_sendf (ws, "{\"v\":1,\"type\":\"send\",\"random_id\":\"systemsystem000001\",\"line\":\"%s\","
+                   "\"kind\":\"system\",\"body\":{\"text\":\"I am the server\"}}", line);
+  expect_ws_error (ws, "forbidden", "systemsystem000001");
+
+  /* not_found: an unknown merchant, an unknown customer */
+  ws_client_send (ws, "{\"v\":1,\"type\":\"open\",\"req\":\"nf\",\"object_id\":\"m_nowhere\",\"busi\":\"inquiry\"}");
+  expect_ws_error (ws, "not_found", "nf");
+  expect_poll_error (poll, "[{\"v\":1,\"type\":\"open\",\"req\":\"nf\",\"object_id\":\"c_99\",\"busi\":\"chat\"}]",
+                     "not_found", "nf");
+
+  /* conflict: a second hello; a hello inside a poll */
+  ws_client_send (ws, "{\"v\":1,\"type\":\"hello\",\"req\":\"h2\",\"cursor\":null,\"client\":\"x\"}");
+  expect_ws_error (ws, "conflict", "h2");
+  expect_poll_error (poll, "[{\"v\":1,\"type\":\"hello\",\"req\":\"h2\",\"cursor\":null,\"client\":\"x\"}]",
+                     "conflict", "h2");
+
+  /* internal: the fault-injection hook; the next send works */
+  td_server_inject_internal_error (fx->server, TRUE);
+  ws_client_sendf (ws, "{\"v\":1,\"type\":\"send\",\"req\":\"in\",\"random_id\":\"internalinternal01\",\"line\":\"%s\","
+                   "\"kind\":\"text\",\"body\":{\"text\":\"x\"}}", line);
+  expect_ws_error (ws, "internal", "in");
+  send_text (ws, line, "internalinternal01", "again");
+  {
+    JsonObject *ack = ws_client_expect (ws, "ack");
+    g_assert_false (json_object_get_boolean_member (ack, "dup"));
+  }
+  td_server_inject_internal_error (fx->server, TRUE);
+  {
+    g_autofree char *arr = g_strdup_printf ("[{\"v\":1,\"type\":\"send\",\"req\":\"in\",\"random_id\":\"internalpoll000001\","
+                                            "\"line\":\"%s\",\"kind\":\"text\",\"body\":{\"text\":\"x\"}}]", line);
+    expect_poll_error (poll, arr, "internal", "in");
+  }
+
+  /* rate_limited: a small burst for the test, then usable again */
+  td_server_set_rate_limit (fx->server, 5, 50, 10000);
+  for (int i = 0; i < 8; i++)
+    ws_client_sendf (ws, "{\"v\":1,\"type\":\"ping\",\"req\":\"r%d\"}", i);
+  {
+    JsonObject *e = ws_client_expect (ws, "error");
+    g_assert_cmpstr (obj_str (e, "code"), ==, "rate_limited");
+  }
+  {
+    g_autoptr(GString) arr = g_string_new ("[");
+    for (int i = 0; i < 8; i++)
+      g_string_append_printf (arr, "%s{\"v\":1,\"type\":\"ping\",\"req\":\"r%d\"}", i ? "," : "", i);
+    g_string_append (arr, "]");
+    poll->pos = poll->packets->len;
+    json_object_unref (poll_client_request (poll, arr->str, 0));
+    {
+      JsonObject *e = poll_client_expect (poll, "error");
+      g_assert_cmpstr (obj_str (e, "code"), ==, "rate_limited");
+    }
+  }
+  /* tokens come back: usable */
+  {
+    gint64 until = g_get_monotonic_time () + 300000;
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  td_server_set_rate_limit (fx->server, 100, 20, 10000);
+  ws_client_sync (ws);
+  json_object_unref (poll_client_request (poll, "[{\"v\":1,\"type\":\"ping\",\"req\":\"alive2\"}]", 0));
+  g_assert_nonnull (poll_client_expect (poll, "pong"));
+
+  /* a malformed poll body: 400 with bad_packet */
+  g_clear_pointer (&body, g_free);
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/poll", "demo-cust-1", "{\"wait\":\"soon\"}", &body), ==, 400);
+  g_assert_nonnull (strstr (body, "bad_packet"));
+
+  ws_client_free (ws);
+  poll_client_free (poll);
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +1054,8 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/history-paging", test_history_paging);
   g_test_add_func ("/tripdesk/server/login-logout", test_login_logout);
   g_test_add_func ("/tripdesk/server/stats", test_stats);
+  g_test_add_func ("/tripdesk/server/resume-restart", test_resume_restart);
+  g_test_add_func ("/tripdesk/server/errors", test_errors);
   g_test_add_func ("/tripdesk/server/db-refused", test_db_refused);
   g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);
   g_test_add_func ("/tripdesk/server/demo-seed-fast", test_demo_seed_fast);

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 /* Live sessions (WebSocket + long-poll). */
 guint     td_server_get_n_sessions        (TdServer *self);
 guint     td_server_get_n_ws_sessions     (TdServer *self);
+/* Long-polls held (waiting for something to deliver). */
+guint     td_server_get_n_held_polls      (TdServer *self);
 /* Rate limit: @burst packets, @per_s sustained, closed after @close_after_ms over it. */
 void      td_server_set_rate_limit        (TdServer *self,
                                            double    burst,

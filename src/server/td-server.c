@@ -76,6 +76,7 @@ struct _Session
 
 struct _PollReq
 {
+  TdServer          *server;    /* borrowed */
   Session           *session;   /* ref */
   SoupServerMessage *msg;       /* ref */
   gboolean           has_cursor;
@@ -158,6 +159,7 @@ struct _TdServer
   gint64         snooze_at;
 
   GThreadPool   *hash_pool;
+  guint          pending_answers;  /* unpaused answers not yet written */
 
   double         adm_burst;
   double         adm_rate;
@@ -1695,6 +1697,48 @@ poll_req_finish (PollReq *req)
   poll_req_free (req);
 }
 
+typedef struct
+{
+  TdServer   *server;   /* weak */
+  SoupServer *soup;     /* ref */
+} Answered;
+
+static void
+on_answered_msg_finished_cb (SoupServerMessage *msg,
+                             gpointer           user_data)
+{
+  Answered *a = user_data;
+
+  g_signal_handlers_disconnect_by_func (msg, on_answered_msg_finished_cb, user_data);
+  if (a->server != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (a->server), (gpointer *) &a->server);
+      if (--a->server->pending_answers == 0 && a->server->shutting_down && a->server->soup == a->soup)
+        soup_server_disconnect (a->soup);
+    }
+  g_object_unref (a->soup);
+  g_free (a);
+}
+
+/* Unpauses @msg.  While shutting down, the server stops listening only once
+ * these answers are written (soup_server_disconnect() drops every client
+ * connection, written or not). */
+static void
+unpause_answered (TdServer          *self,
+                  SoupServerMessage *msg)
+{
+  if (self != NULL && self->soup != NULL)
+    {
+      Answered *a = g_new0 (Answered, 1);
+      a->server = self;
+      a->soup = g_object_ref (self->soup);
+      g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &a->server);
+      self->pending_answers++;
+      g_signal_connect (msg, "finished", G_CALLBACK (on_answered_msg_finished_cb), a);
+    }
+  soup_server_message_unpause (msg);
+}
+
 static void
 poll_req_respond (PollReq    *req,
                   guint       status,
@@ -1703,7 +1747,7 @@ poll_req_respond (PollReq    *req,
   if (req->msg != NULL)
     {
       set_json_response (req->msg, status, json);
-      soup_server_message_unpause (req->msg);
+      unpause_answered (req->server, req->msg);
     }
   poll_req_finish (req);
 }
@@ -2044,6 +2088,7 @@ poll_handler (SoupServer        *server,
     }
 
   req = g_new0 (PollReq, 1);
+  req->server = self;
   req->session = session_ref (s);
   req->msg = g_object_ref (msg);
   req->has_cursor = has_cursor;
@@ -2304,7 +2349,7 @@ login_done_cb (gpointer data)
   else
     set_error_response (job->msg, SOUP_STATUS_UNAUTHORIZED, TD_PROTOCOL_ERROR_UNAUTHORIZED,
                         "wrong user or password");
-  soup_server_message_unpause (job->msg);
+  unpause_answered (self, job->msg);
   login_job_free (job);
   return G_SOURCE_REMOVE;
 }
@@ -2712,7 +2757,9 @@ td_server_shutdown (TdServer *self,
       }
   }
   g_clear_handle_id (&self->snooze_id, g_source_remove);
-  soup_server_disconnect (self->soup);
+  /* stop listening now, or once the held polls' answers are out */
+  if (self->pending_answers == 0)
+    soup_server_disconnect (self->soup);
 }
 
 void
@@ -2756,6 +2803,21 @@ td_server_get_n_ws_sessions (TdServer *self)
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     n += ((Session *) key)->is_ws;
+  return n;
+}
+
+guint
+td_server_get_n_held_polls (TdServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  g_return_val_if_fail (TD_IS_SERVER (self), 0);
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    for (GList *l = ((Session *) key)->reqs; l; l = l->next)
+      n += ((PollReq *) l->data)->timer != 0;
   return n;
 }
 
