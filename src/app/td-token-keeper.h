@@ -1,0 +1,88 @@
+/* td-token-keeper.h — where the login token lives between runs
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TD_TYPE_TOKEN_KEEPER (td_token_keeper_get_type ())
+G_DECLARE_INTERFACE (TdTokenKeeper, td_token_keeper, TD, TOKEN_KEEPER, GObject)
+
+struct _TdTokenKeeperInterface
+{
+  GTypeInterface parent_iface;
+
+  void     (*lookup_async)  (TdTokenKeeper       *self,
+                             const char          *server_url,
+                             const char          *user,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+  char    *(*lookup_finish) (TdTokenKeeper  *self,
+                             GAsyncResult   *result,
+                             GError        **error);
+  void     (*store_async)   (TdTokenKeeper       *self,
+                             const char          *server_url,
+                             const char          *user,
+                             const char          *token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+  gboolean (*store_finish)  (TdTokenKeeper  *self,
+                             GAsyncResult   *result,
+                             GError        **error);
+  void     (*clear_async)   (TdTokenKeeper       *self,
+                             const char          *server_url,
+                             const char          *user,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+  gboolean (*clear_finish)  (TdTokenKeeper  *self,
+                             GAsyncResult   *result,
+                             GError        **error);
+};
+
+/* Finishes with the token (owned), or NULL without error when none is kept. */
+void      td_token_keeper_lookup_async  (TdTokenKeeper       *self,
+                                         const char          *server_url,
+                                         const char          *user,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+char     *td_token_keeper_lookup_finish (TdTokenKeeper  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
+void      td_token_keeper_store_async   (TdTokenKeeper       *self,
+                                         const char          *server_url,
+                                         const char          *user,
+                                         const char          *token,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean  td_token_keeper_store_finish  (TdTokenKeeper  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
+void      td_token_keeper_clear_async   (TdTokenKeeper       *self,
+                                         const char          *server_url,
+                                         const char          *user,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean  td_token_keeper_clear_finish  (TdTokenKeeper  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
+
+/* In memory (tests, and when no secret service answers). */
+#define TD_TYPE_MEMORY_TOKEN_KEEPER (td_memory_token_keeper_get_type ())
+G_DECLARE_FINAL_TYPE (TdMemoryTokenKeeper, td_memory_token_keeper, TD, MEMORY_TOKEN_KEEPER, GObject)
+TdTokenKeeper *td_memory_token_keeper_new (void);
+
+/* libsecret: the user's keyring (a portal in the Flatpak). */
+#define TD_TYPE_SECRET_TOKEN_KEEPER (td_secret_token_keeper_get_type ())
+G_DECLARE_FINAL_TYPE (TdSecretTokenKeeper, td_secret_token_keeper, TD, SECRET_TOKEN_KEEPER, GObject)
+TdTokenKeeper *td_secret_token_keeper_new (void);
+
+G_END_DECLS

@@ -1,0 +1,219 @@
+/* td-composer.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tripdesk-widgets"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "td-composer.h"
+#include "td-widget-util.h"
+#include "td-protocol.h"
+
+struct _TdComposer
+{
+  GtkWidget    parent_instance;
+
+  GtkTextView *text_view;
+  GtkButton   *send_button;
+  GtkLabel    *placeholder;
+
+  gint64     (*now) (void);
+  gint64       last_typing;
+  gboolean     clearing;
+};
+
+enum {
+  SEND,
+  TYPING,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (TdComposer, td_composer, GTK_TYPE_WIDGET)
+
+char *
+td_composer_dup_text (TdComposer *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (TD_IS_COMPOSER (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+void
+td_composer_set_text (TdComposer *self,
+                      const char *text)
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), text ? text : "", -1);
+}
+
+static gboolean
+is_blank (const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      return FALSE;
+
+  return TRUE;
+}
+
+gboolean
+td_composer_submit (TdComposer *self)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (TD_IS_COMPOSER (self), FALSE);
+
+  text = td_composer_dup_text (self);
+  g_strstrip (text);
+  if (is_blank (text))
+    return FALSE;
+
+  g_signal_emit (self, signals[SEND], 0, text);
+
+  self->clearing = TRUE;
+  td_composer_set_text (self, "");
+  self->clearing = FALSE;
+  self->last_typing = 0;
+
+  return TRUE;
+}
+
+void
+td_composer_grab_focus (TdComposer *self)
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+void
+td_composer_set_clock (TdComposer *self,
+                       gint64    (*now) (void))
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  self->now = now ? now : td_now_ms;
+}
+
+GtkTextView *
+td_composer_get_text_view (TdComposer *self)
+{
+  g_return_val_if_fail (TD_IS_COMPOSER (self), NULL);
+
+  return self->text_view;
+}
+
+static gboolean
+on_key_pressed_cb (TdComposer            *self,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   GtkEventControllerKey *controller)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+
+  /* Shift+Enter (and Ctrl+Enter) insert a new line */
+  if (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK))
+    return FALSE;
+
+  td_composer_submit (self);
+
+  return TRUE;
+}
+
+static void
+on_buffer_changed_cb (TdComposer    *self,
+                      GtkTextBuffer *buffer)
+{
+  gint64 now;
+  gboolean empty = gtk_text_buffer_get_char_count (buffer) == 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder), empty);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), !empty);
+
+  if (self->clearing || empty)
+    return;
+
+  now = self->now ();
+  if (self->last_typing == 0 || now - self->last_typing >= TD_TYPING_REPEAT_MS)
+    {
+      self->last_typing = now;
+      g_signal_emit (self, signals[TYPING], 0);
+    }
+}
+
+static void
+on_send_clicked_cb (TdComposer *self)
+{
+  td_composer_submit (self);
+  td_composer_grab_focus (self);
+}
+
+static void
+td_composer_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), TD_TYPE_COMPOSER);
+  td_widget_unparent_children (GTK_WIDGET (object));
+
+  G_OBJECT_CLASS (td_composer_parent_class)->dispose (object);
+}
+
+static gboolean
+td_composer_grab_focus_vfunc (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (TD_COMPOSER (widget)->text_view));
+}
+
+static void
+td_composer_class_init (TdComposerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = td_composer_dispose;
+  widget_class->grab_focus = td_composer_grab_focus_vfunc;
+
+  signals[SEND] = g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[TYPING] = g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/tripdesk/Tripdesk/td-composer.ui");
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, text_view);
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, send_button);
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, placeholder);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_pressed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_clicked_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+td_composer_init (TdComposer *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->now = td_now_ms;
+  g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
+                           G_CALLBACK (on_buffer_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), FALSE);
+}
+
+GtkWidget *
+td_composer_new (void)
+{
+  return g_object_new (TD_TYPE_COMPOSER, NULL);
+}

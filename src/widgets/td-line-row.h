@@ -1,0 +1,30 @@
+/* td-line-row.h — one row of the line list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "td-line.h"
+
+G_BEGIN_DECLS
+
+#define TD_TYPE_LINE_ROW (td_line_row_get_type ())
+G_DECLARE_FINAL_TYPE (TdLineRow, td_line_row, TD, LINE_ROW, GtkWidget)
+
+GtkWidget *td_line_row_new         (void);
+/* Follows @line's notifications until another line (or NULL) is set. */
+void       td_line_row_set_line    (TdLineRow  *self,
+                                    TdLine     *line);
+TdLine    *td_line_row_get_line    (TdLineRow  *self);
+/* Used for the merchant's name under the customer (nullable). */
+void       td_line_row_set_merchant_name (TdLineRow  *self,
+                                          const char *name);
+/* Re-renders the relative times against @now_ms (0 = the clock). */
+void       td_line_row_refresh     (TdLineRow  *self,
+                                    gint64      now_ms);
+
+/* The translated, user-facing name of a busi ("Inquiry", "Feedback"…). */
+const char *td_busi_get_label      (TdBusi busi);
+
+G_END_DECLS

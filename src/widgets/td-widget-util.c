@@ -1,0 +1,285 @@
+/* td-widget-util.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tripdesk-widgets"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "td-widget-util.h"
+
+static const struct
+{
+  const char *code;
+  const char *symbol;
+} currency_symbols[] = {
+  { "CNY", "¥" }, { "JPY", "¥" }, { "USD", "$" }, { "EUR", "€" },
+  { "GBP", "£" }, { "HKD", "HK$" }, { "KRW", "₩" }, { "THB", "฿" },
+};
+
+static char *
+group_thousands (double amount)
+{
+  g_autofree char *plain = g_strdup_printf ("%.2f", fabs (amount));
+  GString *out = g_string_new (amount < 0 ? "-" : "");
+  const char *dot = strchr (plain, '.');
+  gsize int_len = dot ? (gsize) (dot - plain) : strlen (plain);
+
+  for (gsize i = 0; i < int_len; i++)
+    {
+      if (i > 0 && (int_len - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, plain[i]);
+    }
+  if (dot)
+    g_string_append (out, dot);
+
+  return g_string_free (out, FALSE);
+}
+
+char *
+td_format_money (double      amount,
+                 const char *currency)
+{
+  g_autofree char *number = group_thousands (amount);
+
+  for (guint i = 0; i < G_N_ELEMENTS (currency_symbols); i++)
+    if (g_strcmp0 (currency, currency_symbols[i].code) == 0)
+      return g_strdup_printf ("%s%s", currency_symbols[i].symbol, number);
+
+  return g_strdup_printf ("%s %s", number, currency ? currency : "");
+}
+
+static GDateTime *
+parse_date (const char *iso_date)
+{
+  int y, m, d;
+  char tail;
+
+  if (iso_date == NULL || sscanf (iso_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    return NULL;
+  if (!g_date_valid_dmy (d, m, y))
+    return NULL;
+
+  return g_date_time_new_utc (y, m, d, 0, 0, 0);
+}
+
+char *
+td_format_date (const char *iso_date)
+{
+  g_autoptr(GDateTime) dt = parse_date (iso_date);
+
+  if (dt == NULL)
+    return g_strdup (iso_date ? iso_date : "");
+
+  /* Translators: a travel date, see g_date_time_format() */
+  return g_date_time_format (dt, _("%a %-d %b %Y"));
+}
+
+static GDateTime *
+parse_datetime (const char *iso)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+
+  if (iso == NULL)
+    return NULL;
+
+  return g_date_time_new_from_iso8601 (iso, utc);
+}
+
+char *
+td_format_datetime_time (const char *iso)
+{
+  g_autoptr(GDateTime) dt = parse_datetime (iso);
+
+  if (dt == NULL)
+    {
+      /* No zone given: take the clock time as written */
+      if (iso && strlen (iso) >= 16 && iso[10] == 'T')
+        return g_strndup (iso + 11, 5);
+      return g_strdup (iso ? iso : "");
+    }
+
+  return g_date_time_format (dt, "%H:%M");
+}
+
+char *
+td_format_datetime_day (const char *iso)
+{
+  g_autofree char *date = iso && strlen (iso) >= 10 ? g_strndup (iso, 10) : NULL;
+  g_autoptr(GDateTime) dt = parse_date (date);
+
+  if (dt == NULL)
+    return g_strdup ("");
+
+  /* Translators: a flight's day, see g_date_time_format() */
+  return g_date_time_format (dt, _("%a %-d %b"));
+}
+
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
+{
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+char *
+td_format_message_time (gint64 ts_ms,
+                        gint64 now_ms)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (ts_ms / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+  g_autoptr(GDateTime) yesterday = NULL;
+  g_autofree char *clock = NULL;
+
+  if (dt == NULL || now == NULL)
+    return g_strdup ("");
+
+  clock = g_date_time_format (dt, "%H:%M");
+  if (same_day (dt, now))
+    return g_steal_pointer (&clock);
+
+  yesterday = g_date_time_add_days (now, -1);
+  if (same_day (dt, yesterday))
+    /* Translators: %s is a time like 14:05 */
+    return g_strdup_printf (_("Yesterday %s"), clock);
+
+  /* Translators: a message's date and time, see g_date_time_format() */
+  return g_date_time_format (dt, _("%-d %b %H:%M"));
+}
+
+char *
+td_format_relative (gint64 ts_ms,
+                    gint64 now_ms)
+{
+  gint64 delta = now_ms - ts_ms;
+  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) yesterday = NULL;
+
+  if (ts_ms <= 0)
+    return g_strdup ("");
+  if (delta < 60 * 1000)
+    return g_strdup (_("now"));
+  if (delta < 60 * 60 * 1000)
+    /* Translators: minutes ago, compact */
+    return g_strdup_printf (_("%d min"), (int) (delta / 60000));
+
+  dt = g_date_time_new_from_unix_local (ts_ms / 1000);
+  now = g_date_time_new_from_unix_local (now_ms / 1000);
+  if (dt == NULL || now == NULL)
+    return g_strdup ("");
+
+  if (same_day (dt, now))
+    return g_date_time_format (dt, "%H:%M");
+
+  yesterday = g_date_time_add_days (now, -1);
+  if (same_day (dt, yesterday))
+    return g_strdup (_("Yesterday"));
+  if (delta < 6 * 24 * 60 * 60 * 1000LL)
+    return g_date_time_format (dt, "%a");
+
+  /* Translators: a date in a list, see g_date_time_format() */
+  return g_date_time_format (dt, _("%-d %b"));
+}
+
+char *
+td_format_duration (gint64 ms)
+{
+  gint64 s = MAX (ms, 0) / 1000;
+
+  if (s < 60)
+    return g_strdup_printf (_("%d s"), (int) s);
+  if (s < 60 * 60)
+    return g_strdup_printf (_("%d min"), (int) (s / 60));
+  if (s < 24 * 60 * 60)
+    /* Translators: hours and minutes, compact */
+    return g_strdup_printf (_("%d h %02d min"), (int) (s / 3600), (int) (s / 60 % 60));
+
+  return g_strdup_printf (_("%d d"), (int) (s / 86400));
+}
+
+int
+td_nights_between (const char *checkin,
+                   const char *checkout)
+{
+  g_autoptr(GDateTime) a = parse_date (checkin);
+  g_autoptr(GDateTime) b = parse_date (checkout);
+
+  if (a == NULL || b == NULL)
+    return 0;
+
+  return (int) (g_date_time_difference (b, a) / G_TIME_SPAN_DAY);
+}
+
+const char *
+td_body_get_string (JsonObject *body,
+                    const char *member)
+{
+  JsonNode *node;
+
+  if (body == NULL || (node = json_object_get_member (body, member)) == NULL)
+    return "";
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+
+  return "";
+}
+
+double
+td_body_get_double (JsonObject *body,
+                    const char *member)
+{
+  JsonNode *node;
+
+  if (body == NULL || (node = json_object_get_member (body, member)) == NULL)
+    return 0;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return (double) json_node_get_int (node);
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+
+  return 0;
+}
+
+gint64
+td_body_get_int (JsonObject *body,
+                 const char *member)
+{
+  JsonNode *node;
+
+  if (body == NULL || (node = json_object_get_member (body, member)) == NULL)
+    return 0;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return (gint64) json_node_get_double (node);
+
+  return 0;
+}
+
+void
+td_widget_set_css_class (GtkWidget  *widget,
+                         const char *klass,
+                         gboolean    on)
+{
+  if (on)
+    gtk_widget_add_css_class (widget, klass);
+  else
+    gtk_widget_remove_css_class (widget, klass);
+}
+
+void
+td_widget_unparent_children (GtkWidget *widget)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (widget)) != NULL)
+    gtk_widget_unparent (child);
+}

@@ -1,0 +1,50 @@
+/* td-widget-util.h — formatting shared by the widgets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* "¥1,280.00" / "1,280.00 CHF": the amount with its currency (owned). */
+char       *td_format_money    (double      amount,
+                                const char *currency);
+/* "Tue 1 Dec 2026" from "2026-12-01"; the input itself when malformed. */
+char       *td_format_date     (const char *iso_date);
+/* "14:05" and "1 Dec" from an ISO 8601 date-time; @iso when malformed. */
+char       *td_format_datetime_time (const char *iso);
+char       *td_format_datetime_day  (const char *iso);
+/* "14:05" today, "Yesterday 14:05", "1 Dec 14:05" (ms since epoch). */
+char       *td_format_message_time (gint64 ts_ms,
+                                    gint64 now_ms);
+/* Compact age for lists: "now", "5 min", "3 h", "Yesterday", "Mon", "1 Dec". */
+char       *td_format_relative (gint64 ts_ms,
+                                gint64 now_ms);
+/* A duration: "45 s", "12 min", "2 h 05 min", "3 d". */
+char       *td_format_duration (gint64 ms);
+/* Nights between two YYYY-MM-DD dates; 0 when malformed. */
+int         td_nights_between  (const char *checkin,
+                                const char *checkout);
+
+const char *td_body_get_string (JsonObject *body,
+                                const char *member);
+double      td_body_get_double (JsonObject *body,
+                                const char *member);
+gint64      td_body_get_int    (JsonObject *body,
+                                const char *member);
+
+/* Adds @klass to @widget when @on, removes it otherwise. */
+void        td_widget_set_css_class (GtkWidget  *widget,
+                                     const char *klass,
+                                     gboolean    on);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* Unparents every child of @widget (a GtkWidget subclass's dispose: the
+ * template's unnamed children are not disposed by the template). */
+void        td_widget_unparent_children (GtkWidget *widget);
+G_END_DECLS
