@@ -2666,6 +2666,7 @@ td_server_listen (TdServer    *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sa = NULL;
+  g_autoptr(GSocket) sock = NULL;
   GSList *listeners;
 
   g_return_val_if_fail (TD_IS_SERVER (self), FALSE);
@@ -2686,7 +2687,13 @@ td_server_listen (TdServer    *self,
       return FALSE;
     }
   sa = g_inet_socket_address_new (inet, (guint16) port);
-  if (!soup_server_listen (self->soup, sa, 0, error))
+  /* our own socket: a deep accept queue for herds of reconnecting clients */
+  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (sock, 4096);
+  if (!g_socket_bind (sock, sa, TRUE, error) || !g_socket_listen (sock, error) ||
+      !soup_server_listen_socket (self->soup, sock, 0, error))
     return FALSE;
 
   listeners = soup_server_get_listeners (self->soup);
