@@ -640,6 +640,28 @@ test_send (void)
   send_bad ("sticker", "{\"id\":5}");
   send_bad ("TEXT", "{\"text\":\"x\"}");
   send_bad ("", "{\"text\":\"x\"}");
+  /* a body must stay shallow enough to travel inside a history reply
+   * inside a poll answer (depth 16, the body itself being 1) */
+  {
+    g_autofree char *arrays15 = NULL;
+    g_autofree char *arrays16 = NULL;
+    g_autofree char *deep_ok = NULL;
+    g_autofree char *too_deep = NULL;
+    GString *s15 = g_string_new (NULL), *s16 = g_string_new (NULL);
+
+    for (int i = 0; i < 15; i++)
+      g_string_append_c (s15, '[');
+    for (int i = 0; i < 15; i++)
+      g_string_append_c (s15, ']');
+    g_string_append_printf (s16, "[%s]", s15->str);
+    arrays15 = g_string_free (s15, FALSE);
+    arrays16 = g_string_free (s16, FALSE);
+    deep_ok = g_strdup_printf ("{\"text\":\"x\",\"extra\":%s}", arrays15);
+    too_deep = g_strdup_printf ("{\"text\":\"x\",\"extra\":%s}", arrays16);
+    send_ok ("text", deep_ok);
+    send_bad ("text", too_deep);
+  }
+
   /* system and note parse: the server decides who may send them */
   send_ok ("system", "{\"text\":\"x\"}");
   send_ok ("note", "{\"text\":\"x\"}");

@@ -930,6 +930,60 @@ get_text (JsonObject  *body,
   return td_field_get_string (body, where, name, TD_FIELD_REQUIRED, min, max, NULL, NULL, error);
 }
 
+/* How deep a body may nest (the body itself is 1).  A body travels inside
+ * other containers — a poll answer's packets, a history's messages, a
+ * message — which must stay within TD_MAX_JSON_DEPTH. */
+#define MAX_BODY_DEPTH 16
+
+static guint
+node_depth (JsonNode *node,
+            guint     limit)
+{
+  guint deepest = 0;
+
+  if (limit == 0)
+    return 1;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, NULL, &member) && deepest < limit)
+        deepest = MAX (deepest, node_depth (member, limit - 1));
+      return deepest + 1;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n && deepest < limit; i++)
+        deepest = MAX (deepest, node_depth (json_array_get_element (array, i), limit - 1));
+      return deepest + 1;
+    }
+  return 0;
+}
+
+gboolean
+td_message_body_check_depth (JsonObject  *body,
+                             GError     **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+
+  node = json_node_init_object (json_node_alloc (), body);
+  if (node_depth (node, MAX_BODY_DEPTH + 1) > MAX_BODY_DEPTH)
+    {
+      g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
+                   "message body nested deeper than %d", MAX_BODY_DEPTH);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 td_message_validate_body (TdKind       kind,
                           JsonObject  *body,
@@ -950,6 +1004,9 @@ td_message_validate_body (TdKind       kind,
                    "%s message: the body must be an object", kind_name);
       return FALSE;
     }
+
+  if (!td_message_body_check_depth (body, error))
+    return FALSE;
 
   where = g_strdup_printf ("%s body", kind_name);
 

@@ -88,4 +88,11 @@ gboolean     td_message_validate_body    (TdKind       kind,
                                           JsonObject  *body,
                                           GError     **error);
 
+/* Addition: FALSE (BAD_PACKET) for a body nested more than 16 deep, which
+ * could not travel inside a history reply or a poll answer within
+ * TD_MAX_JSON_DEPTH.  td_message_validate_body() includes it; a send of any
+ * kind is checked. */
+gboolean     td_message_body_check_depth (JsonObject  *body,
+                                          GError     **error);
+
 G_END_DECLS
