@@ -236,7 +236,11 @@ connected_cb (GObject      *source,
 
   c->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &c->error);
   if (c->conn == NULL)
-    c->status = msg ? soup_message_get_status (msg) : 0;
+    {
+      c->status = msg ? soup_message_get_status (msg) : 0;
+      if (msg)
+        c->retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After"));
+    }
   else
     {
       g_signal_connect (c->conn, "message", G_CALLBACK (on_message_cb), c);
@@ -281,6 +285,7 @@ ws_client_free (WsClient *c)
     }
   g_clear_error (&c->error);
   g_free (c->close_data);
+  g_free (c->retry_after);
   g_ptr_array_unref (c->packets);
   g_object_unref (c->session);
   g_free (c);

@@ -35,6 +35,7 @@ typedef struct
   gushort                  close_code;
   char                    *close_data;
   guint                    status;   /* HTTP status when the upgrade failed */
+  char                    *retry_after;
   GError                  *error;
 } WsClient;
 

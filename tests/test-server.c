@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -1038,6 +1039,211 @@ test_errors (void)
   fixture_free (fx);
 }
 
+static void
+test_admission (void)
+{
+  Fixture *fx = fixture_new (5, 0);
+  WsClient *a, *b, *c;
+  g_autofree char *body = NULL;
+
+  /* two sessions at once, then one every 2 s */
+  td_server_set_admission (fx->server, 2, 0.5);
+  a = ws_client_new (fx, "demo-cust-1");
+  b = ws_client_new (fx, "demo-cust-2");
+  c = ws_client_new (fx, "demo-cust-3");
+  g_assert_nonnull (a->conn);
+  g_assert_nonnull (b->conn);
+  g_assert_null (c->conn);
+  g_assert_cmpuint (c->status, ==, 503);
+  g_assert_nonnull (c->retry_after);
+  g_assert_cmpint (atoi (c->retry_after), >=, 1);
+  /* a new poll session too */
+  g_assert_cmpuint (http_request (fx, "POST", "/v1/poll", "demo-cust-4", "{\"cursor\":null}", &body), ==, 503);
+  /* the admitted ones work */
+  ws_client_hello (a, -1);
+  ws_client_hello (b, -1);
+  ws_client_free (a);
+  ws_client_free (b);
+  ws_client_free (c);
+  fixture_free (fx);
+}
+
+static void
+test_websocket_disabled (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *c;
+  PollClient *p = poll_client_new (fx, "demo-cust-1");
+
+  td_server_set_websocket_enabled (fx->server, FALSE);
+  c = ws_client_new (fx, "demo-cust-1");
+  g_assert_null (c->conn);
+  g_assert_cmpuint (c->status, ==, 503);
+  poll_client_hello (p, -1);
+  ws_client_free (c);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
+static gboolean
+rl_flood_cb (gpointer data)
+{
+  WsClient *c = data;
+
+  if (c->closed || c->conn == NULL ||
+      soup_websocket_connection_get_state (c->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return G_SOURCE_REMOVE;
+  for (int i = 0; i < 5; i++)
+    ws_client_send (c, "{\"v\":1,\"type\":\"ping\"}");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_rate_limit_close (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *c = ws_client_new (fx, "demo-cust-1");
+  PollClient *p = poll_client_new (fx, "demo-cust-2");
+  guint flood;
+  guint status = 0;
+
+  ws_client_hello (c, -1);
+  poll_client_hello (p, -1);
+  /* burst 10, 10/s, closed after 400 ms over the limit */
+  td_server_set_rate_limit (fx->server, 10, 10, 400);
+  flood = g_timeout_add (10, rl_flood_cb, c);
+  iterate_until (&c->closed, "close 4429");
+  g_clear_handle_id (&flood, g_source_remove);
+  g_assert_cmpuint (c->close_code, ==, 4429);
+  g_assert_cmpuint (count_type (c->packets, 0, "error"), >, 0);
+
+  /* long-poll: HTTP 429 once over the limit for long enough */
+  {
+    gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < until)
+      {
+        {
+          JsonObject *o = poll_client_request (p, "[{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"},"
+                                                  "{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"},"
+                                                  "{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"},"
+                                                  "{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"},"
+                                                  "{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"},"
+                                                  "{\"v\":1,\"type\":\"ping\"},{\"v\":1,\"type\":\"ping\"}]", 0);
+          if (o == NULL)
+            {
+              status = p->status;
+              break;
+            }
+          json_object_unref (o);
+        }
+      }
+  }
+  g_assert_cmpuint (status, ==, 429);
+  ws_client_free (c);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
+typedef struct
+{
+  TdServer *server;
+  guint     n;
+} Count;
+
+static gboolean
+sessions_at_most (gpointer data)
+{
+  Count *c = data;
+  return td_server_get_n_sessions (c->server) <= c->n;
+}
+
+static void
+test_reaping (void)
+{
+  Fixture *fx = fixture_new (2, 1);   /* heartbeat 1 s: silent for 3 s = dead */
+  WsClient *alive = ws_client_new (fx, "demo-cust-1");
+  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  g_autoptr(GSocketConnection) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *req = NULL;
+  char buf[1024];
+  gssize n;
+  Count cnt;
+  PollClient *p = poll_client_new (fx, "demo-cust-2");
+  g_autofree char *old_sid = NULL;
+
+  ws_client_hello (alive, -1);
+  /* a peer that upgrades, then never answers a ping */
+  raw = g_socket_client_connect_to_host (sc, "127.0.0.1", fx->port, NULL, &error);
+  g_assert_no_error (error);
+  req = g_strdup_printf ("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Protocol: tripdesk.v1\r\nAuthorization: Bearer demo-cust-2\r\n\r\n", fx->port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (raw)), req, strlen (req), NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    /* read the 101 without blocking the server (same thread) */
+    GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (raw));
+    gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    n = -1;
+    while (g_get_monotonic_time () < until)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        if (g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (in)))
+          {
+            n = g_input_stream_read (in, buf, sizeof buf - 1, NULL, &error);
+            break;
+          }
+      }
+    g_assert_cmpint (n, >, 12);
+    buf[n] = '\0';
+    g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 101"));
+  }
+  g_assert_cmpuint (td_server_get_n_ws_sessions (fx->server), ==, 2);
+
+  cnt.server = fx->server;
+  cnt.n = 1;
+  g_assert_true (iterate_until_fn (sessions_at_most, &cnt, 10));
+  /* the answering peer (libsoup answers pings) is still there */
+  g_assert_cmpuint (td_server_get_n_ws_sessions (fx->server), ==, 1);
+  g_assert_false (alive->closed);
+  ws_client_sync (alive);
+
+  /* a poll session expires without requests */
+  td_server_set_poll_expiry (fx->server, 200);
+  poll_client_hello (p, -1);
+  old_sid = g_strdup (p->sid);
+  cnt.n = 1;
+  g_assert_true (iterate_until_fn (sessions_at_most, &cnt, 10));
+  p->pos = p->packets->len;
+  json_object_unref (poll_client_request (p, NULL, 0));
+  g_assert_nonnull (poll_client_expect (p, "welcome"));   /* a new session */
+  g_assert_cmpstr (p->sid, !=, old_sid);
+
+  ws_client_free (alive);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
+static void
+test_shutdown_refuses (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *c = ws_client_new (fx, "demo-cust-1");
+  WsClient *late;
+
+  ws_client_hello (c, -1);
+  td_server_shutdown (fx->server, 2000);
+  iterate_until (&c->closed, "close on shutdown");
+  /* libsoup 3.2 clients do not accept 1012 and report 1002; other clients see 1012 */
+  g_assert_true (c->close_code == 1012 || c->close_code == 1002);
+  late = ws_client_new (fx, "demo-cust-1");
+  g_assert_null (late->conn);
+  ws_client_free (c);
+  ws_client_free (late);
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1056,6 +1262,11 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/stats", test_stats);
   g_test_add_func ("/tripdesk/server/resume-restart", test_resume_restart);
   g_test_add_func ("/tripdesk/server/errors", test_errors);
+  g_test_add_func ("/tripdesk/server/admission", test_admission);
+  g_test_add_func ("/tripdesk/server/websocket-disabled", test_websocket_disabled);
+  g_test_add_func ("/tripdesk/server/rate-limit-close", test_rate_limit_close);
+  g_test_add_func ("/tripdesk/server/reaping", test_reaping);
+  g_test_add_func ("/tripdesk/server/shutdown-refuses", test_shutdown_refuses);
   g_test_add_func ("/tripdesk/server/db-refused", test_db_refused);
   g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);
   g_test_add_func ("/tripdesk/server/demo-seed-fast", test_demo_seed_fast);
