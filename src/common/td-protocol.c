@@ -205,6 +205,9 @@ td_random_id_is_valid (const char *random_id)
   return n >= 16;
 }
 
+static GRand *id_rand;
+G_LOCK_DEFINE_STATIC (id_rand);
+
 #define RANDOM_ID_CLOCK_CHARS 7    /* 42 bits of milliseconds: until 2109 */
 #define RANDOM_ID_RANDOM_CHARS 16  /* 96 random bits */
 
@@ -224,8 +227,15 @@ td_random_id_new (void)
       now >>= 6;
     }
 
+  /* Our own generator, seeded from /dev/urandom (g_rand_new), so that
+   * nothing that seeds GLib's global one (tests, --seed) makes two
+   * processes produce the same ids. */
+  G_LOCK (id_rand);
+  if (id_rand == NULL)
+    id_rand = g_rand_new ();
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
-    r[i] = g_random_int ();
+    r[i] = g_rand_int (id_rand);
+  G_UNLOCK (id_rand);
 
   for (int i = 0; i < RANDOM_ID_RANDOM_CHARS; i++)
     {
