@@ -43,6 +43,7 @@ struct _TdChannel
   gboolean           started;
   gboolean           synced;
   gboolean           snapshot;         /* replaying a cursor-null snapshot */
+  gboolean           server_reset;     /* …because our cursor was ahead of the server's */
   gboolean           hello_has_cursor;
   gint64             hello_cursor;
 
@@ -369,7 +370,7 @@ handle_welcome (TdChannel *self,
   /* A hello cursor ahead of the server's newest is treated as null: the
    * server then sends a snapshot, not in cursor order. */
   if (self->hello_has_cursor && p->has_cursor && p->cursor < self->hello_cursor)
-    self->snapshot = TRUE;
+    self->snapshot = self->server_reset = TRUE;
 
   td_backoff_connected (self->backoff, mono_ms ());
   g_clear_handle_id (&self->connect_timeout_source, g_source_remove);
@@ -447,8 +448,11 @@ on_bus_packet_cb (TdBus    *bus,
       break;
 
     case TD_PACKET_SYNCED:
-      td_store_apply_packet (self->store, p, TRUE);
-      self->snapshot = FALSE;
+      if (self->server_reset)
+        td_store_reset_cursor (self->store, p->cursor);
+      else
+        td_store_apply_packet (self->store, p, TRUE);
+      self->snapshot = self->server_reset = FALSE;
       if (self->transport)
         td_transport_set_cursor (self->transport, TRUE, p->cursor);
       set_synced (self, TRUE);
@@ -606,20 +610,26 @@ close_with (TdChannel        *self,
     case TD_TRANSPORT_CLOSE_LOCAL:
     default:
       delay = td_backoff_failed (self->backoff, now, retry_ms);
-      /* WebSocket refused, never opened, or stalled: try long-poll next */
-      if (self->policy == TD_TRANSPORT_POLICY_AUTO && was_ws
-          && (reason == TD_TRANSPORT_CLOSE_REFUSED || reason == TD_TRANSPORT_CLOSE_STALLED || !was_opened))
+      break;
+    }
+
+  if (self->policy == TD_TRANSPORT_POLICY_AUTO && reason != TD_TRANSPORT_CLOSE_RESTART
+      && reason != TD_TRANSPORT_CLOSE_RATE_LIMITED)
+    {
+      if (was_ws && (!was_opened || reason == TD_TRANSPORT_CLOSE_STALLED))
         {
+          /* the upgrade failed (refused, 5xx, proxy, timeout) or the socket
+           * stalled: long-poll next, soon unless the server asked to wait */
           self->use_poll = TRUE;
-          if (reason == TD_TRANSPORT_CLOSE_REFUSED)
+          if (retry_ms < 0 && (reason == TD_TRANSPORT_CLOSE_REFUSED
+                               || reason == TD_TRANSPORT_CLOSE_OVERLOADED))
             delay = MIN (delay, TD_BACKOFF_MIN_GAP_MS);
         }
-      else if (self->policy == TD_TRANSPORT_POLICY_AUTO && !was_ws && !was_opened)
+      else if (!was_ws && !was_opened)
         {
           /* long-poll failed too: give WebSocket its turn again */
           self->use_poll = FALSE;
         }
-      break;
     }
 
   g_debug ("channel: closed (%d%s%s); next attempt in %" G_GINT64_FORMAT " ms",
@@ -693,6 +703,7 @@ connect_now (TdChannel *self)
   td_store_flush (self->store);
   self->hello_has_cursor = td_store_get_cursor (self->store, &self->hello_cursor);
   self->snapshot = !self->hello_has_cursor;
+  self->server_reset = FALSE;
   set_synced (self, FALSE);
   set_next_attempt (self, 0);
   set_state (self, TD_CHANNEL_STATE_CONNECTING);

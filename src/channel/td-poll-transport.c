@@ -268,14 +268,9 @@ request_cb (GObject      *source,
       return;
     }
 
-  if (!handle_answer (self, bytes))
-    {
-      request_free (req);
-      return;
-    }
-
   if (!self->opened)
     {
+      /* before the answer's packets: its welcome may want to send */
       self->opened = TRUE;
       td_transport_emit_opened (TD_TRANSPORT (self));
       if (self->closed)
@@ -283,6 +278,12 @@ request_cb (GObject      *source,
           request_free (req);
           return;
         }
+    }
+
+  if (!handle_answer (self, bytes))
+    {
+      request_free (req);
+      return;
     }
 
   request_free (req);

@@ -25,6 +25,7 @@ typedef enum
 {
   OP_PACKET,
   OP_CURSOR,
+  OP_CURSOR_RESET,
   OP_OUTBOX_ADD,
   OP_OUTBOX_FAIL,
   OP_OUTBOX_RETRY,
@@ -961,7 +962,7 @@ apply_op (Tx *tx,
             apply_message (tx, g_ptr_array_index (p->messages, i));
           break;
         case TD_PACKET_SYNCED:
-          set_cursor (tx, p->cursor, TRUE);
+          set_cursor (tx, p->cursor, FALSE);
           break;
         default:
           break;
@@ -972,6 +973,10 @@ apply_op (Tx *tx,
 
     case OP_CURSOR:
       set_cursor (tx, op->cursor, FALSE);
+      break;
+
+    case OP_CURSOR_RESET:
+      set_cursor (tx, op->cursor, TRUE);
       break;
 
     case OP_OUTBOX_ADD:
@@ -1993,7 +1998,7 @@ td_store_apply_packet (TdStore  *self,
     case TD_PACKET_HISTORY:
       break;
     case TD_PACKET_SYNCED:
-      accept_cursor (self, packet->cursor, TRUE);
+      accept_cursor (self, packet->cursor, FALSE);
       break;
     default:
       return;
@@ -2022,6 +2027,21 @@ td_store_advance_cursor (TdStore *self,
   accept_cursor (self, cursor, FALSE);
   op = g_new0 (Op, 1);
   op->type = OP_CURSOR;
+  op->cursor = cursor;
+  queue_op (self, op);
+}
+
+void
+td_store_reset_cursor (TdStore *self,
+                       gint64   cursor)
+{
+  Op *op;
+
+  g_return_if_fail (TD_IS_STORE (self));
+
+  accept_cursor (self, cursor, TRUE);
+  op = g_new0 (Op, 1);
+  op->type = OP_CURSOR_RESET;
   op->cursor = cursor;
   queue_op (self, op);
 }

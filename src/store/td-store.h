@@ -122,13 +122,17 @@ gboolean     td_store_get_committed_cursor (TdStore *self,
  * td_store_apply_packet:
  * Queues the effect of a server packet: `line`, `msg`, `read` (upserts),
  * `ack` (the message, and the outbox row it completes), `history`
- * (upserts), `synced` (advances the cursor).  With @advance_cursor, a
+ * (upserts), `synced` (advances the cursor, never lowers it).  With @advance_cursor, a
  * stream event's cursor is persisted with it (FALSE while replaying a
  * cursor-null snapshot, whose events are not in cursor order).
  */
 void         td_store_apply_packet      (TdStore  *self,
                                          TdPacket *packet,
                                          gboolean  advance_cursor);
+/* Sets the cursor to exactly @cursor (even lower) with the writes queued so
+ * far: only when the server's cursors went back (a restored database). */
+void         td_store_reset_cursor      (TdStore *self,
+                                         gint64   cursor);
 /* Persists @cursor (if higher) with the writes queued so far. */
 void         td_store_advance_cursor    (TdStore *self,
                                          gint64   cursor);
