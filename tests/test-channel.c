@@ -778,6 +778,69 @@ test_unauthorized (void)
   server_free (&s);
 }
 
+/* Gaps in line_seq are filled with history. */
+static void
+test_gap_filled (void)
+{
+  Server s = { 0, };
+  Client cust = { 0, };
+  Client alice = { 0, };
+  Client alice2 = { 0, };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree char *line_id = NULL;
+  gint64 cursor = 0;
+  TdLine *line;
+
+  server_start (&s);
+  client_open (&cust, &s, "demo-cust-7", NULL);
+  client_open (&alice, &s, "demo-op-alice", NULL);
+  td_channel_start (cust.channel);
+  td_channel_start (alice.channel);
+  wait_until (is_online, &cust, "the customer online");
+  wait_until (is_online, &alice, "alice online");
+  line_id = open_line (&cust, "m_lakeside");
+  for (int i = 0; i < 30; i++)
+    g_free (send_numbered (&cust, line_id, texts, "gap"));
+  wait_count (&alice, line_id, 30);
+  td_store_sync (alice.store);
+  g_assert_true (td_store_get_cursor (alice.store, &cursor));
+  all = td_store_load_messages_sync (alice.store, line_id, NULL, 100, NULL, NULL);
+  g_assert_cmpuint (all->len, ==, 30);
+  line = td_store_lookup_line (alice.store, line_id);
+
+  /* a cache that holds 1–2 and 25–30 and is up to date otherwise */
+  client_open (&alice2, &s, "demo-op-alice", NULL);
+  td_store_set_me (alice2.store, "o_alice", TD_ROLE_OPERATOR, "Alice");
+  {
+    g_autoptr(TdPacket) lp = td_packet_new_line (TRUE, 1, line);
+
+    td_store_apply_packet (alice2.store, lp, FALSE);
+  }
+  for (guint i = 0; i < all->len; i++)
+    {
+      TdMessage *m = g_ptr_array_index (all, i);
+      gint64 seq = td_message_get_line_seq (m);
+
+      if (seq <= 2 || seq >= 25)
+        {
+          g_autoptr(TdPacket) mp = td_packet_new_msg (1, m);
+
+          td_store_apply_packet (alice2.store, mp, FALSE);
+        }
+    }
+  td_store_advance_cursor (alice2.store, cursor);
+  td_channel_start (alice2.channel);
+  wait_until (is_online, &alice2, "alice's second cache online");
+  wait_count (&alice2, line_id, 30);
+  assert_line_complete (&alice2, line_id, texts);
+
+  client_free (&alice2);
+  client_free (&cust);
+  client_free (&alice);
+  server_free (&s);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -794,6 +857,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/websocket-refused-and-back", test_fallback_and_back);
   g_test_add_func ("/tripdesk/e2e/refused-send", test_refused_send);
   g_test_add_func ("/tripdesk/e2e/unauthorized", test_unauthorized);
+  g_test_add_func ("/tripdesk/e2e/gap-filled-with-history", test_gap_filled);
 
   return g_test_run ();
 }

@@ -81,6 +81,7 @@ struct _TdChannel
   GHashTable        *opens;            /* req → GTask */
   guint              next_req;
   guint              transient_source; /* resend after a transient refusal */
+  GPtrArray         *pending_gaps;     /* TdStoreGap* seen while not online */
 };
 
 static void td_channel_known_events_init (TdKnownEventsInterface *iface);
@@ -118,6 +119,7 @@ static guint signals[N_SIGNALS];
 static void connect_now (TdChannel *self);
 static void schedule_attempt (TdChannel *self, gint64 delay_ms);
 static void start_probe_timer (TdChannel *self);
+static void request_pending_gaps (TdChannel *self);
 
 static gint64
 mono_ms (void)
@@ -456,6 +458,7 @@ on_bus_packet_cb (TdBus    *bus,
       if (self->transport)
         td_transport_set_cursor (self->transport, TRUE, p->cursor);
       set_synced (self, TRUE);
+      request_pending_gaps (self);
       break;
 
     case TD_PACKET_MSG:
@@ -810,6 +813,42 @@ start_probe_timer (TdChannel *self)
 /* ---- the store's side ------------------------------------------------------- */
 
 static void
+gap_free (gpointer data)
+{
+  TdStoreGap *gap = data;
+
+  g_free (gap->line_id);
+  g_free (gap);
+}
+
+static void
+request_gap (TdChannel  *self,
+             TdStoreGap *gap)
+{
+  if (self->state == TD_CHANNEL_STATE_ONLINE && self->synced)
+    td_channel_request_history (self, gap->line_id, gap->before, MAX (gap->count, 1));
+  else
+    {
+      TdStoreGap *copy = g_new0 (TdStoreGap, 1);
+
+      copy->line_id = g_strdup (gap->line_id);
+      copy->before = gap->before;
+      copy->count = gap->count;
+      g_ptr_array_add (self->pending_gaps, copy);
+    }
+}
+
+static void
+request_pending_gaps (TdChannel *self)
+{
+  g_autoptr(GPtrArray) gaps = g_steal_pointer (&self->pending_gaps);
+
+  self->pending_gaps = g_ptr_array_new_with_free_func (gap_free);
+  for (guint i = 0; i < gaps->len; i++)
+    request_gap (self, g_ptr_array_index (gaps, i));
+}
+
+static void
 on_store_committed_cb (TdStore        *store,
                        TdStoreChanges *changes,
                        gpointer        user_data)
@@ -817,11 +856,7 @@ on_store_committed_cb (TdStore        *store,
   TdChannel *self = user_data;
 
   for (guint i = 0; changes->gaps && i < changes->gaps->len; i++)
-    {
-      TdStoreGap *gap = g_ptr_array_index (changes->gaps, i);
-
-      td_channel_request_history (self, gap->line_id, gap->before, MAX (gap->count, 1));
-    }
+    request_gap (self, g_ptr_array_index (changes->gaps, i));
 }
 
 static void
@@ -941,6 +976,7 @@ td_channel_finalize (GObject *object)
 
   g_clear_pointer (&self->backoff, td_backoff_free);
   g_clear_pointer (&self->typing_sent, g_hash_table_unref);
+  g_clear_pointer (&self->pending_gaps, g_ptr_array_unref);
   g_clear_pointer (&self->opens, g_hash_table_unref);
   g_clear_pointer (&self->merchant_names, g_hash_table_unref);
   g_strfreev (self->merchants);
@@ -1067,6 +1103,7 @@ td_channel_init (TdChannel *self)
   self->heartbeat_ms = TD_DEFAULT_HEARTBEAT_S * 1000;
   self->backoff = td_backoff_new (TD_BACKOFF_DECORRELATED, g_random_int ());
   self->typing_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending_gaps = g_ptr_array_new_with_free_func (gap_free);
   self->opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->merchant_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
