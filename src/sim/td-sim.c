@@ -249,6 +249,7 @@ typedef enum
 {
   DELAYED_SEND,      /* a message after its typing */
   DELAYED_REPLY,     /* an answer to someone else's message */
+  DELAYED_TYPING,    /* "typing" a little before an answer */
 } DelayedWhat;
 
 typedef struct
@@ -321,6 +322,14 @@ delayed_cb (gpointer data)
     {
       /* it was due while sending: it counts even if sending just ended */
       customer_send (c, d->line_id, d->kind, d->body, FALSE);
+    }
+  else if (self->running && self->sending && d->what == DELAYED_TYPING)
+    {
+      if (td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE)
+        {
+          td_channel_typing (c->channel, d->line_id, FALSE);
+          self->stats.typing++;
+        }
     }
   else if (self->running && self->sending)
     {
@@ -559,6 +568,7 @@ consider_reply (Customer  *c,
 {
   TdSim *self = c->sim;
   TdKind kind = td_message_get_kind (m);
+  guint delay;
 
   if (!self->sending || kind == TD_KIND_SYSTEM || kind == TD_KIND_NOTE || kind == TD_KIND_UNKNOWN)
     return;
@@ -568,16 +578,13 @@ consider_reply (Customer  *c,
   if (g_rand_double (self->rand) >= p)
     return;
 
-  if (g_rand_double (self->rand) < 0.6 &&
-      td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE)
-    {
-      /* shown while "writing" the answer */
-      td_channel_typing (c->channel, td_message_get_line_id (m), FALSE);
-      self->stats.typing++;
-    }
+  delay = rand_between (self->rand, self->reply_min_ms, self->reply_max_ms);
+  /* "typing" shows while the answer is written (it expires after 5 s) */
+  if (g_rand_double (self->rand) < 0.6)
+    add_delayed (self, c, DELAYED_TYPING, td_message_get_line_id (m), NULL, NULL,
+                 delay > 2500 ? delay - 2500 : 0);
   add_delayed (self, c, DELAYED_REPLY, td_message_get_line_id (m),
-               td_message_get_kind_name (m), td_message_get_body (m),
-               rand_between (self->rand, self->reply_min_ms, self->reply_max_ms));
+               td_message_get_kind_name (m), td_message_get_body (m), delay);
 }
 
 static void
@@ -1017,7 +1024,7 @@ end_sending (TdSim *self)
 
     g_hash_table_iter_init (&iter, self->delayed);
     while (g_hash_table_iter_next (&iter, (gpointer *) &d, NULL))
-      if (d->what == DELAYED_REPLY)
+      if (d->what != DELAYED_SEND)
         g_hash_table_iter_remove (&iter);
   }
   self->drain_source = g_timeout_add (DRAIN_CHECK_MS, drain_cb, self);
@@ -1141,6 +1148,23 @@ td_sim_new (const char *base_url,
   self->rate = rate_per_s;
   self->seed = seed;
   self->rand = g_rand_new_with_seed (seed);
+  return self;
+}
+
+TdSim *
+td_sim_new_demo (const char *base_url,
+                 guint32     seed)
+{
+  TdSim *self;
+
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  self = td_sim_new (base_url, 12, 0.25, seed);
+  self->transport = TD_SIM_TRANSPORT_AUTO;
+  self->reply_p = 0.9;
+  self->reply_min_ms = 2500;
+  self->reply_max_ms = 7000;
+  self->chinese_share = 0.25;
   return self;
 }
 

@@ -127,6 +127,16 @@ TdSim       *td_sim_new                 (const char *base_url,
                                          double      rate_per_s,
                                          guint32     seed);
 
+/**
+ * td_sim_new_demo:
+ * The app's demo mode: a dozen travellers (c_1 …) writing at a pace a
+ * person can follow (about one message every four seconds overall), on
+ * the app's own transport policy, answering almost every operator reply
+ * after a few seconds of "typing", until td_sim_stop().
+ */
+TdSim       *td_sim_new_demo            (const char *base_url,
+                                         guint32     seed);
+
 /* Before td_sim_start(): */
 void         td_sim_set_transport       (TdSim          *self,
                                          TdSimTransport  transport);
