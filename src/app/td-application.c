@@ -20,6 +20,9 @@
 #endif
 
 #define DEMO_TOKEN "demo-op-alice"
+#define DEMO_CUSTOMERS 12
+#define DEMO_FIRST_CUSTOMER 11
+#define DEMO_RATE_PER_S 0.6
 
 struct _TdApplication
 {
@@ -36,6 +39,9 @@ struct _TdApplication
   char           *server_url;
   char           *user;
   char           *token;
+
+  TdLineVisibleFunc visible_func;
+  gpointer        visible_data;
 
   gboolean        demo_requested;
   TdServer       *server;
@@ -73,6 +79,9 @@ line_visible_cb (const char *line_id,
 {
   TdApplication *self = user_data;
 
+  if (self->visible_func)
+    return self->visible_func (line_id, self->visible_data);
+
   return self->window != NULL && td_window_is_line_visible (self->window, line_id);
 }
 
@@ -85,7 +94,7 @@ on_chat_line_cb (TdApplication *self)
     return;
 
   line = td_chat_view_get_line (td_window_get_chat_view (self->window));
-  if (line && td_window_is_line_visible (self->window, td_line_get_id (line)))
+  if (line && line_visible_cb (td_line_get_id (line), self))
     td_notifier_line_shown (self->notifier, td_line_get_id (line));
 }
 
@@ -112,6 +121,8 @@ ensure_window (TdApplication *self)
   g_signal_connect_object (window, "notify::is-active",
                            G_CALLBACK (on_chat_line_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (td_window_get_chat_view (window), "map",
+                           G_CALLBACK (on_chat_line_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (td_window_get_chat_view (window), "notify::line",
                            G_CALLBACK (on_chat_line_cb), self, G_CONNECT_SWAPPED);
 
   if (self->settings)
@@ -154,12 +165,6 @@ on_channel_error_cb (TdApplication *self,
       if (self->window)
         td_window_show_login (self->window);
     }
-}
-
-static void
-on_selected_line_cb (TdApplication *self)
-{
-  on_chat_line_cb (self);
 }
 
 void
@@ -205,8 +210,6 @@ td_application_start_session (TdApplication *self,
   self->notifier = td_notifier_new (G_APPLICATION (self), self->channel, line_visible_cb, self);
 
   td_window_set_channel (self->window, self->channel);
-  g_signal_connect_object (td_window_get_chat_view (self->window), "notify",
-                           G_CALLBACK (on_selected_line_cb), self, G_CONNECT_SWAPPED);
   td_channel_start (self->channel);
 
   if (td_store_get_recovered_message (store))
@@ -273,7 +276,10 @@ td_application_start_demo (TdApplication  *self,
   td_application_start_session (self, self->demo_url, "alice", DEMO_TOKEN);
 
 #ifdef HAVE_TD_SIM
-  self->sim = td_sim_new_demo (self->demo_url);
+  /* Travellers c_11 … c_22 (c_1 … c_10 stay free for hand-made tests) */
+  self->sim = td_sim_new (self->demo_url, DEMO_CUSTOMERS, DEMO_RATE_PER_S, g_random_int ());
+  td_sim_set_first_customer (self->sim, DEMO_FIRST_CUSTOMER);
+  td_sim_set_transport (self->sim, TD_SIM_TRANSPORT_AUTO);
   td_sim_start (self->sim);
 #endif
 
@@ -660,6 +666,17 @@ td_application_shutdown (GApplication *app)
   stop_demo (self);
 
   G_APPLICATION_CLASS (td_application_parent_class)->shutdown (app);
+}
+
+void
+td_application_set_line_visible_func (TdApplication     *self,
+                                      TdLineVisibleFunc  func,
+                                      gpointer           user_data)
+{
+  g_return_if_fail (TD_IS_APPLICATION (self));
+
+  self->visible_func = func;
+  self->visible_data = user_data;
 }
 
 void

@@ -34,6 +34,11 @@ void           td_application_start_session    (TdApplication *self,
                                                 const char    *server_url,
                                                 const char    *user,
                                                 const char    *token);
+/* Replaces "is this line on screen in a focused window?" (tests); NULL
+ * restores the window's answer. */
+void           td_application_set_line_visible_func (TdApplication     *self,
+                                                     TdLineVisibleFunc  func,
+                                                     gpointer           user_data);
 /* Stops the session, revokes the token, back to the login page. */
 void           td_application_log_out          (TdApplication *self);
 

@@ -58,6 +58,14 @@ struct _TdChatView
 
 G_DEFINE_FINAL_TYPE (TdChatView, td_chat_view, GTK_TYPE_WIDGET)
 
+enum {
+  PROP_0,
+  PROP_LINE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static GtkAdjustment *
 get_vadjustment (TdChatView *self)
 {
@@ -369,7 +377,7 @@ update_header (TdChatView *self)
   TdLine *line = self->line;
   const char *name;
   const char *merchant;
-  const char *title;
+  g_autofree char *title = NULL;
   const char *assignee;
   GString *subtitle;
   const char *state_label;
@@ -393,7 +401,7 @@ update_header (TdChatView *self)
     merchant = td_channel_get_merchant_name (self->channel, merchant);
   if (merchant)
     g_string_append (subtitle, merchant);
-  title = td_line_get_title (line);
+  title = td_line_dup_display_title (td_line_get_title (line), merchant);
   if (title && title[0])
     g_string_append_printf (subtitle, "%s%s", subtitle->len ? " · " : "", title);
   g_string_append_printf (subtitle, "%s%s", subtitle->len ? " · " : "",
@@ -476,6 +484,8 @@ td_chat_view_set_line (TdChatView *self,
 
   if (line)
     td_composer_grab_focus (self->composer);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINE]);
 }
 
 TdLine *
@@ -661,12 +671,36 @@ td_chat_view_finalize (GObject *object)
 }
 
 static void
+td_chat_view_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TdChatView *self = TD_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LINE:
+      g_value_set_object (value, self->line);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 td_chat_view_class_init (TdChatViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = td_chat_view_dispose;
+  object_class->get_property = td_chat_view_get_property;
+
+  properties[PROP_LINE] =
+    g_param_spec_object ("line", NULL, NULL, TD_TYPE_LINE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   object_class->finalize = td_chat_view_finalize;
   widget_class->root = td_chat_view_root;
   widget_class->unroot = td_chat_view_unroot;

@@ -37,6 +37,39 @@ struct _TdLineRow
 G_DEFINE_FINAL_TYPE (TdLineRow, td_line_row, GTK_TYPE_WIDGET)
 
 const char *
+td_line_strip_merchant (const char *title,
+                        const char *merchant_name)
+{
+  gsize len;
+
+  if (title == NULL || merchant_name == NULL || merchant_name[0] == '\0')
+    return title;
+  if (strcmp (title, merchant_name) == 0)
+    return NULL;
+
+  len = strlen (merchant_name);
+  if (strncmp (title, merchant_name, len) == 0 && g_str_has_prefix (title + len, " · "))
+    return title + len + strlen (" · ");
+
+  return title;
+}
+
+char *
+td_line_dup_display_title (const char *title,
+                           const char *merchant_name)
+{
+  const char *rest = td_line_strip_merchant (title, merchant_name);
+
+  if (rest == NULL || rest[0] == '\0')
+    return NULL;
+  if (g_str_has_prefix (rest, "order/") && rest[6] != '\0')
+    /* Translators: %s is an order number */
+    return g_strdup_printf (_("Order %s"), rest + 6);
+
+  return g_strdup (rest);
+}
+
+const char *
 td_busi_get_label (TdBusi busi)
 {
   switch (busi)
@@ -63,7 +96,7 @@ td_line_row_refresh (TdLineRow *self,
   g_autofree char *unread = NULL;
   const char *name;
   const char *preview;
-  const char *title;
+  g_autofree char *title = NULL;
   gint64 waiting_since;
   int n_unread;
 
@@ -104,7 +137,7 @@ td_line_row_refresh (TdLineRow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->unread), n_unread > 0);
   td_widget_set_css_class (GTK_WIDGET (self->customer), "heading", n_unread > 0);
 
-  title = td_line_get_title (line);
+  title = td_line_dup_display_title (td_line_get_title (line), self->merchant_name);
   if (self->merchant_name && title && title[0])
     {
       g_autofree char *subtitle = g_strdup_printf ("%s · %s", self->merchant_name, title);

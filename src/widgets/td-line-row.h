@@ -24,6 +24,16 @@ void       td_line_row_set_merchant_name (TdLineRow  *self,
 void       td_line_row_refresh     (TdLineRow  *self,
                                     gint64      now_ms);
 
+/* @title without a leading "@merchant_name · " (the server's titles start
+ * with the merchant); NULL when nothing else is left. */
+const char *td_line_strip_merchant (const char *title,
+                                    const char *merchant_name);
+
+/* The title to show: without the merchant, "order/TD-1" as "Order TD-1"
+ * (owned, NULL when nothing is left). */
+char       *td_line_dup_display_title (const char *title,
+                                       const char *merchant_name);
+
 /* The translated, user-facing name of a busi ("Inquiry", "Feedback"…). */
 const char *td_busi_get_label      (TdBusi busi);
 

@@ -1,0 +1,602 @@
+/* test-app.c — TdApplication against the in-process demo server, under
+ * dbus-run-session with a fake notification daemon (python3-dbusmock)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "td-application.h"
+#include "td-chat-view.h"
+#include "td-composer.h"
+#include "td-line-list.h"
+#include "td-widgets.h"
+
+#define TIMEOUT_S 20
+
+static TdApplication *app;
+static GSubprocess *mock;
+
+/* ---- helpers ---- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      if (!g_main_context_pending (NULL))
+        g_usleep (2000);
+    }
+}
+
+static GDBusConnection *
+session_bus (void)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+
+  g_assert_no_error (error);
+  g_object_unref (bus);  /* the singleton stays alive */
+
+  return bus;
+}
+
+static gboolean
+name_has_owner (const char *name)
+{
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (session_bus (), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
+                                 G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+
+  return owned;
+}
+
+static gboolean
+mock_is_up (gpointer data)
+{
+  return name_has_owner ("org.freedesktop.Notifications");
+}
+
+static void
+start_mock (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  mock = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                           "/usr/bin/python3", "-m", "dbusmock", "--template", "notification_daemon", NULL);
+  g_assert_no_error (error);
+  wait_until (mock_is_up, NULL, "the fake notification daemon");
+}
+
+/* Notify calls whose summary is @summary: their (replaces_id, body) */
+static GPtrArray *
+mock_notify_calls (const char *summary)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (session_bus (), "org.freedesktop.Notifications",
+                                 "/org/freedesktop/Notifications", "org.freedesktop.DBus.Mock",
+                                 "GetMethodCalls", g_variant_new ("(s)", "Notify"),
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr(GVariant) calls = NULL;
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  GVariant *args;
+  guint64 ts;
+
+  g_assert_no_error (error);
+  calls = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, calls);
+  while (g_variant_iter_next (&iter, "(t@av)", &ts, &args))
+    {
+      g_autoptr(GVariant) s = g_variant_get_variant (g_variant_get_child_value (args, 3));
+      g_autoptr(GVariant) body = g_variant_get_variant (g_variant_get_child_value (args, 4));
+      g_autoptr(GVariant) replaces = g_variant_get_variant (g_variant_get_child_value (args, 1));
+
+      if (g_strcmp0 (g_variant_get_string (s, NULL), summary) == 0)
+        g_ptr_array_add (found, g_strdup_printf ("%u|%s", g_variant_get_uint32 (replaces),
+                                                 g_variant_get_string (body, NULL)));
+      g_variant_unref (args);
+    }
+
+  return found;
+}
+
+static guint
+mock_count (const char *method)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (session_bus (), "org.freedesktop.Notifications",
+                                 "/org/freedesktop/Notifications", "org.freedesktop.DBus.Mock",
+                                 "GetMethodCalls", g_variant_new ("(s)", method),
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_autoptr(GVariant) calls = NULL;
+
+  g_assert_no_error (error);
+  calls = g_variant_get_child_value (reply, 0);
+
+  return g_variant_n_children (calls);
+}
+
+static gboolean
+channel_ready (gpointer data)
+{
+  TdChannel *channel = data;
+
+  return td_channel_get_state (channel) == TD_CHANNEL_STATE_ONLINE && td_channel_get_synced (channel);
+}
+
+typedef struct
+{
+  TdChannel *channel;
+  TdLine    *line;
+} Customer;
+
+static void
+on_line_opened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Customer *customer = user_data;
+  g_autoptr(GError) error = NULL;
+
+  customer->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+line_opened (gpointer data)
+{
+  return ((Customer *) data)->line != NULL;
+}
+
+/* A traveller on the demo server, with its own in-memory cache */
+static Customer *
+customer_new (const char *token,
+              const char *object_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdStore) store = td_store_new (NULL, &error);
+  Customer *customer = g_new0 (Customer, 1);
+
+  g_assert_no_error (error);
+  customer->channel = td_channel_new (td_application_get_demo_url (app), token, store, NULL);
+  td_channel_start (customer->channel);
+  wait_until (channel_ready, customer->channel, "the customer's channel");
+
+  td_channel_open_line (customer->channel, object_id, TD_BUSI_INQUIRY, NULL, NULL,
+                        on_line_opened_cb, customer);
+  wait_until (line_opened, customer, "the customer's line");
+
+  return customer;
+}
+
+static void
+customer_free (Customer *customer)
+{
+  td_channel_stop (customer->channel);
+  g_clear_object (&customer->line);
+  g_clear_object (&customer->channel);
+  g_free (customer);
+}
+
+typedef struct
+{
+  GListModel *model;
+  const char *line_id;
+} InModel;
+
+static gboolean
+model_has_line (GListModel *model,
+                const char *line_id)
+{
+  for (guint i = 0; model && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(TdLine) line = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (td_line_get_id (line), line_id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+shown_in_window (gpointer data)
+{
+  const char *line_id = data;
+
+  return model_has_line (td_window_get_lines (td_application_get_window (app)), line_id);
+}
+
+typedef struct
+{
+  TdStore    *store;
+  const char *line_id;
+  const char *text;
+  TdRole      role;
+} StoredText;
+
+static gboolean
+store_has_text (gpointer data)
+{
+  StoredText *st = data;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  td_store_sync (st->store);
+  messages = td_store_load_messages_sync (st->store, st->line_id, NULL, 50, NULL, NULL);
+  for (guint i = 0; messages && i < messages->len; i++)
+    {
+      TdMessage *m = g_ptr_array_index (messages, i);
+      g_autofree char *text = td_message_dup_search_text (m);
+
+      if (td_message_get_sender_role (m) == st->role &&
+          td_message_get_delivery (m) == TD_DELIVERY_STORED &&
+          g_strcmp0 (text, st->text) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+save_window_png (const char *name)
+{
+  GtkWidget *window = GTK_WIDGET (td_application_get_window (app));
+  GdkPaintable *paintable = gtk_widget_paintable_new (window);
+  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  g_object_unref (paintable);
+}
+
+/* ---- tests ---- */
+
+/* The real executable: starts, owns its name, quits through its action. */
+static gboolean
+subprocess_owns_name (gpointer data)
+{
+  return name_has_owner (APP_ID);
+}
+
+static void
+test_executable_demo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  const char *exe = g_getenv ("TRIPDESK_EXE");
+  gint64 deadline;
+
+  if (exe == NULL)
+    {
+      g_test_skip ("TRIPDESK_EXE is not set");
+      return;
+    }
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "--demo", NULL);
+  g_assert_no_error (error);
+  wait_until (subprocess_owns_name, NULL, "tripdesk --demo on the bus");
+
+  /* Let it connect and take traffic for a moment, then quit as GNOME does */
+  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (g_subprocess_get_identifier (process));
+
+  g_dbus_connection_call_sync (session_bus (), APP_ID, "/io/github/tripdesk/Tripdesk",
+                               "org.gtk.Actions", "Activate",
+                               g_variant_new ("(sava{sv})", "quit", NULL, NULL),
+                               NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (name_has_owner (APP_ID));
+}
+
+static gboolean
+has_traffic (gpointer data)
+{
+  GListModel *lines = td_window_get_lines (data);
+
+  return lines != NULL && g_list_model_get_n_items (lines) >= 2;
+}
+
+static void
+test_demo_starts (void)
+{
+  g_autoptr(GError) error = NULL;
+  TdWindow *window;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (td_application_start_demo (app, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (td_application_get_demo_url (app));
+  window = td_application_get_window (app);
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1360, 860);
+  gtk_window_present (GTK_WINDOW (window));
+
+  wait_until (channel_ready, td_application_get_channel (app), "Alice online");
+  g_assert_cmpstr (td_channel_get_me_id (td_application_get_channel (app)), ==, "o_alice");
+  g_assert_nonnull (td_window_get_lines (window));
+
+  /* The simulated travellers write in */
+  td_window_set_view (window, TD_VIEW_ALL_OPEN);
+  wait_until (has_traffic, window, "simulated traffic");
+}
+
+static void
+test_packet_in_list (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  Customer *emma = customer_new ("demo-cust-1", "m_lakeside/order/TD-1001");
+  const char *line_id = td_line_get_id (emma->line);
+  g_autofree char *random_id = NULL;
+
+  td_window_set_merchant (window, NULL);
+  td_window_set_view (window, TD_VIEW_WAITING);
+
+  random_id = td_channel_send_text (emma->channel, line_id, "Hello, is breakfast included?");
+  wait_until (shown_in_window, (gpointer) line_id, "the line in Waiting");
+
+  /* the right merchant, the right view, nowhere else */
+  td_window_set_merchant (window, "m_lakeside");
+  g_assert_true (model_has_line (td_window_get_lines (window), line_id));
+  td_window_set_merchant (window, "m_skyline");
+  g_assert_false (model_has_line (td_window_get_lines (window), line_id));
+  td_window_set_merchant (window, NULL);
+  td_window_set_view (window, TD_VIEW_RESOLVED);
+  g_assert_false (model_has_line (td_window_get_lines (window), line_id));
+  td_window_set_view (window, TD_VIEW_ALL_OPEN);
+  g_assert_true (model_has_line (td_window_get_lines (window), line_id));
+  td_window_set_view (window, TD_VIEW_WAITING);
+
+  customer_free (emma);
+}
+
+static void
+test_composer_reaches_server (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  Customer *emma = customer_new ("demo-cust-1", "m_lakeside/order/TD-1001");
+  const char *line_id = td_line_get_id (emma->line);
+  TdChatView *chat = td_window_get_chat_view (window);
+  StoredText at_customer = { td_channel_get_store (emma->channel), line_id,
+                             "Yes, breakfast is included from 7 to 10.", TD_ROLE_OPERATOR };
+  StoredText at_operator = { td_channel_get_store (td_application_get_channel (app)), line_id,
+                             at_customer.text, TD_ROLE_OPERATOR };
+
+  wait_until (shown_in_window, (gpointer) line_id, "the line");
+  g_assert_true (td_window_open_line (window, line_id));
+  g_assert_true (td_chat_view_get_line (chat) != NULL);
+  g_assert_cmpstr (td_line_get_id (td_chat_view_get_line (chat)), ==, line_id);
+
+  td_composer_set_text (td_chat_view_get_composer (chat), at_customer.text);
+  g_assert_true (td_composer_submit (td_chat_view_get_composer (chat)));
+
+  /* Acked in the operator's cache, delivered to the customer's */
+  wait_until (store_has_text, &at_operator, "the ack");
+  wait_until (store_has_text, &at_customer, "the message at the customer");
+
+  customer_free (emma);
+}
+
+static const char *visible_line;
+
+static gboolean
+fake_visible (const char *line_id,
+              gpointer    user_data)
+{
+  return g_strcmp0 (line_id, visible_line) == 0;
+}
+
+typedef struct
+{
+  const char *summary;
+  guint       n;
+} NotifyWait;
+
+static gboolean
+notified (gpointer data)
+{
+  NotifyWait *w = data;
+  g_autoptr(GPtrArray) calls = mock_notify_calls (w->summary);
+
+  return calls->len >= w->n;
+}
+
+static gboolean
+closed (gpointer data)
+{
+  return mock_count ("CloseNotification") >= GPOINTER_TO_UINT (data);
+}
+
+static void
+test_notifications (void)
+{
+  TdChannel *channel = td_application_get_channel (app);
+  TdStore *store = td_channel_get_store (channel);
+  TdNotifier *notifier = td_application_get_notifier (app);
+  Customer *reading = customer_new ("demo-cust-2", "m_lakeside");
+  Customer *other = customer_new ("demo-cust-3", "m_skyline");
+  StoredText seen = { store, td_line_get_id (reading->line), "Are pets allowed?", TD_ROLE_CUSTOMER };
+  StoredText third = { store, td_line_get_id (other->line), "Third one", TD_ROLE_CUSTOMER };
+  const char *reading_name = td_line_get_customer_name (reading->line);
+  const char *other_name = td_line_get_customer_name (other->line);
+  NotifyWait w = { other_name, 1 };
+  g_autoptr(GPtrArray) calls = NULL;
+  guint closes;
+
+  g_assert_cmpstr (reading_name, !=, other_name);
+  visible_line = td_line_get_id (reading->line);
+  td_application_set_line_visible_func (app, fake_visible, NULL);
+  td_notifier_set_delay (notifier, 300);
+
+  /* The line being read: nothing */
+  g_free (td_channel_send_text (reading->channel, td_line_get_id (reading->line), seen.text));
+  wait_until (store_has_text, &seen, "the message of the line on screen");
+  td_notifier_flush (notifier);
+  calls = mock_notify_calls (reading_name);
+  g_assert_cmpuint (calls->len, ==, 0);
+  g_clear_pointer (&calls, g_ptr_array_unref);
+
+  /* Another line: a burst of three becomes one notification */
+  g_free (td_channel_send_text (other->channel, td_line_get_id (other->line), "First"));
+  g_free (td_channel_send_text (other->channel, td_line_get_id (other->line), "Second"));
+  g_free (td_channel_send_text (other->channel, td_line_get_id (other->line), third.text));
+  wait_until (store_has_text, &third, "the burst");
+  wait_until (notified, &w, "a notification");
+  td_notifier_flush (notifier);
+  calls = mock_notify_calls (other_name);
+  g_assert_cmpuint (calls->len, ==, 1);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (calls, 0), "0|"));
+  g_assert_cmpstr (strchr (g_ptr_array_index (calls, 0), '|') + 1, ==, "3 new messages");
+  g_clear_pointer (&calls, g_ptr_array_unref);
+
+  /* One more: the same notification, replaced */
+  third.text = "Fourth";
+  g_free (td_channel_send_text (other->channel, td_line_get_id (other->line), third.text));
+  wait_until (store_has_text, &third, "the fourth message");
+  w.n = 2;
+  wait_until (notified, &w, "the replacement");
+  calls = mock_notify_calls (other_name);
+  g_assert_cmpuint (calls->len, ==, 2);
+  g_assert_false (g_str_has_prefix (g_ptr_array_index (calls, 1), "0|"));
+  g_assert_cmpstr (strchr (g_ptr_array_index (calls, 1), '|') + 1, ==, "4 new messages");
+  g_assert_cmpuint (td_notifier_get_count (notifier, td_line_get_id (other->line)), ==, 4);
+
+  /* Read: withdrawn */
+  closes = mock_count ("CloseNotification");
+  td_notifier_line_shown (notifier, td_line_get_id (other->line));
+  wait_until (closed, GUINT_TO_POINTER (closes + 1), "CloseNotification");
+  g_assert_cmpuint (td_notifier_get_count (notifier, td_line_get_id (other->line)), ==, 0);
+
+  td_application_set_line_visible_func (app, NULL, NULL);
+  customer_free (reading);
+  customer_free (other);
+}
+
+static gboolean
+busy_line (gpointer data)
+{
+  GListModel *lines = td_window_get_lines (td_application_get_window (app));
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(TdLine) line = g_list_model_get_item (lines, i);
+
+      if (g_str_has_prefix (td_line_get_uid (line), "c_1") && strlen (td_line_get_uid (line)) == 4 &&
+          td_line_get_last_seq (line) >= 2)
+        {
+          *(char **) data = g_strdup (td_line_get_id (line));
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+idle_for (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (!g_main_context_pending (NULL))
+        g_usleep (2000);
+    }
+}
+
+/* The demo window with a simulated traveller answered: a test artifact */
+static void
+test_screenshot (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  TdChatView *chat = td_window_get_chat_view (window);
+  g_autofree char *line_id = NULL;
+
+  td_window_set_view (window, TD_VIEW_ALL_OPEN);
+  wait_until (busy_line, &line_id, "a simulated line with a few messages");
+  g_assert_true (td_window_open_line (window, line_id));
+  td_composer_set_text (td_chat_view_get_composer (chat),
+                        "Thanks for waiting! Let me check that for you right away.");
+  td_composer_submit (td_chat_view_get_composer (chat));
+  idle_for (2500);
+  td_composer_set_text (td_chat_view_get_composer (chat), "Your room is confirmed");
+  idle_for (300);
+  g_assert_true (td_chat_view_get_pinned (chat));
+  save_window_png ("app-demo.png");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_test_skip ("needs dbus-run-session");
+      return 77;
+    }
+  start_mock ();
+
+  app = td_application_new ();
+  {
+    g_autoptr(TdTokenKeeper) keeper = td_memory_token_keeper_new ();
+    td_application_set_token_keeper (app, keeper);
+  }
+
+  g_test_add_func ("/tripdesk/app/executable-demo", test_executable_demo);
+  g_test_add_func ("/tripdesk/app/demo-starts", test_demo_starts);
+  g_test_add_func ("/tripdesk/app/packet-in-list", test_packet_in_list);
+  g_test_add_func ("/tripdesk/app/composer-reaches-server", test_composer_reaches_server);
+  g_test_add_func ("/tripdesk/app/notifications", test_notifications);
+  g_test_add_func ("/tripdesk/app/screenshot", test_screenshot);
+
+  ret = g_test_run ();
+
+  if (td_application_get_window (app))
+    gtk_window_destroy (GTK_WINDOW (td_application_get_window (app)));
+  g_application_quit (G_APPLICATION (app));
+  g_clear_object (&app);
+  g_subprocess_force_exit (mock);
+  g_clear_object (&mock);
+
+  return ret;
+}
