@@ -15,6 +15,7 @@
 #include "td-transport.h"
 #include "td-server.h"
 #include "td-json.h"
+#include "td-message-list.h"
 
 #define TIMEOUT_MS 30000
 
@@ -841,6 +842,180 @@ test_gap_filled (void)
   server_free (&s);
 }
 
+/* The operator's requests: read marks, typing (throttled), state, assignee,
+ * history on demand through the message list, a refused open. */
+typedef struct
+{
+  guint typing;
+  char *who;
+} Typing;
+
+static void
+on_typing_cb (TdChannel  *channel,
+              const char *line_id,
+              const char *who,
+              const char *name,
+              gboolean    note,
+              Typing     *t)
+{
+  t->typing++;
+  g_free (t->who);
+  t->who = g_strdup (who);
+}
+
+typedef struct
+{
+  Client     *client;
+  const char *line_id;
+  int         unread;
+  int         state;
+  const char *assignee;
+} LineWait;
+
+static gboolean
+line_is (gpointer data)
+{
+  LineWait *w = data;
+  TdLine *l = td_store_lookup_line (w->client->store, w->line_id);
+
+  if (l == NULL)
+    return FALSE;
+  if (w->unread >= 0 && td_line_get_unread (l) != w->unread)
+    return FALSE;
+  if (w->state >= 0 && (int) td_line_get_state (l) != w->state)
+    return FALSE;
+  if (w->assignee && g_strcmp0 (td_line_get_assignee (l), w->assignee) != 0)
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+typing_seen (gpointer data)
+{
+  return ((Typing *) data)->typing > 0;
+}
+
+static gboolean
+list_has_25 (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (data)) >= 25;
+}
+
+static void
+test_requests (void)
+{
+  Server s = { 0, };
+  Client cust = { 0, };
+  Client alice = { 0, };
+  Client bob = { 0, };
+  Client alice2 = { 0, };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *line_id = NULL;
+  Typing t = { 0, };
+  LineWait w;
+  OpenResult bad = { 0, };
+
+  server_start (&s);
+  client_open (&cust, &s, "demo-cust-8", NULL);
+  client_open (&alice, &s, "demo-op-alice", NULL);
+  client_open (&bob, &s, "demo-op-bob", NULL);
+  td_channel_start (cust.channel);
+  td_channel_start (alice.channel);
+  td_channel_start (bob.channel);
+  wait_until (is_online, &cust, "the customer online");
+  wait_until (is_online, &alice, "alice online");
+  wait_until (is_online, &bob, "bob online");
+  g_assert_cmpstr (td_channel_get_me_role (alice.channel), ==, "operator");
+  g_assert_cmpstr (td_channel_get_merchant_name (alice.channel, "m_lakeside"), ==, "Lakeside Hotel");
+  g_assert_cmpuint (g_strv_length ((char **) td_channel_get_merchants (alice.channel)), ==, 2);
+
+  /* an unknown merchant: refused, the task fails */
+  td_channel_open_line (cust.channel, "m_nowhere", TD_BUSI_INQUIRY, NULL, NULL, open_cb, &bad);
+  wait_until (open_done, &bad, "the refused open");
+  g_assert_error (bad.error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_NOT_FOUND);
+  g_clear_error (&bad.error);
+
+  line_id = open_line (&cust, "m_skyline");
+  for (int i = 0; i < 3; i++)
+    g_free (send_numbered (&cust, line_id, texts, "req"));
+  w = (LineWait) { &alice, line_id, 3, TD_LINE_STATE_OPEN, NULL };
+  wait_until (line_is, &w, "three unread at alice");
+  g_assert_cmpint (td_line_get_waiting_since (td_store_lookup_line (alice.store, line_id)), >, 0);
+
+  /* alice reads: unread goes for every operator of the merchant */
+  td_channel_mark_read (alice.channel, line_id, 3);
+  w = (LineWait) { &alice, line_id, 0, -1, NULL };
+  wait_until (line_is, &w, "alice's unread cleared");
+  w = (LineWait) { &bob, line_id, 0, -1, NULL };
+  wait_until (line_is, &w, "bob's unread cleared");
+
+  /* typing: the second within 3 s is not sent */
+  g_signal_connect (alice.channel, "typing", G_CALLBACK (on_typing_cb), &t);
+  td_channel_typing (cust.channel, line_id, FALSE);
+  td_channel_typing (cust.channel, line_id, FALSE);
+  wait_until (typing_seen, &t, "the typing indicator");
+  /* a ping round trip later, still one */
+  td_channel_request_history (cust.channel, line_id, 0, 1);
+  for (int i = 0; i < 200; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+  g_assert_cmpuint (t.typing, ==, 1);
+  g_assert_cmpstr (t.who, ==, "c_8");
+  g_free (t.who);
+
+  /* state and assignee */
+  td_channel_set_line_state (alice.channel, line_id, TD_LINE_STATE_PENDING, 0);
+  w = (LineWait) { &bob, line_id, -1, TD_LINE_STATE_PENDING, NULL };
+  wait_until (line_is, &w, "the line pending at bob");
+  td_channel_assign (alice.channel, line_id, "o_bob");
+  w = (LineWait) { &bob, line_id, -1, TD_LINE_STATE_PENDING, "o_bob" };
+  wait_until (line_is, &w, "the line assigned to bob");
+  /* the customer writes: open again */
+  g_free (send_numbered (&cust, line_id, texts, "req"));
+  w = (LineWait) { &alice, line_id, -1, TD_LINE_STATE_OPEN, "o_bob" };
+  wait_until (line_is, &w, "the line reopened");
+
+  /* history on demand: a fresh cache gets the last 20, the list asks for more */
+  for (int i = 0; i < 21; i++)
+    g_free (send_numbered (&cust, line_id, texts, "older"));
+  wait_until (outbox_empty, &cust, "the outbox to empty");
+  wait_count (&alice, line_id, texts->len);
+  client_open (&alice2, &s, "demo-op-alice", NULL);
+  td_channel_start (alice2.channel);
+  wait_until (is_online, &alice2, "a fresh alice online");
+  {
+    g_autoptr(TdMessageList) list = NULL;
+
+    td_store_sync (alice2.store);
+    for (int i = 0; i < 20; i++)
+      g_main_context_iteration (NULL, FALSE);
+    list = td_message_list_new (alice2.store, line_id);
+    while (td_message_list_get_loading (list))
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, texts->len);
+    g_assert_true (td_message_list_get_has_more (list));
+    while (td_message_list_get_has_more (list))
+      {
+        guint before = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+        td_message_list_load_older (list);
+        while (g_list_model_get_n_items (G_LIST_MODEL (list)) == before)
+          g_main_context_iteration (NULL, TRUE);
+      }
+    wait_until (list_has_25, list, "the whole line in the list");
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, texts->len);
+  }
+  assert_line_complete (&alice2, line_id, texts);
+
+  client_free (&alice2);
+  client_free (&bob);
+  client_free (&cust);
+  client_free (&alice);
+  server_free (&s);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -858,6 +1033,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/refused-send", test_refused_send);
   g_test_add_func ("/tripdesk/e2e/unauthorized", test_unauthorized);
   g_test_add_func ("/tripdesk/e2e/gap-filled-with-history", test_gap_filled);
+  g_test_add_func ("/tripdesk/e2e/requests", test_requests);
 
   return g_test_run ();
 }
