@@ -28,10 +28,22 @@ assert_valid (const char *data)
 
   assert_valid_len (data, strlen (data));
 
-  /* And json-glib agrees and builds it. */
+  /* Our builder makes the same tree as json-glib (safe to call on
+   * strictly valid input). */
   object = td_json_parse_object (data, strlen (data), &error);
   g_assert_no_error (error);
   g_assert_nonnull (object);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autofree char *ours = NULL;
+    g_autofree char *theirs = NULL;
+
+    g_assert_true (json_parser_load_from_data (parser, data, -1, &error));
+    g_assert_no_error (error);
+    ours = td_json_object_to_string (object, NULL);
+    theirs = td_json_node_to_string (json_parser_get_root (parser), NULL);
+    g_assert_cmpstr (ours, ==, theirs);
+  }
 }
 
 static void
@@ -399,6 +411,42 @@ test_parse_object (void)
 }
 
 static void
+test_parse_types (void)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *json = " {\"i\" : -0 , \"big\":-9007199254740992,\"e\":1e2,\"f\":0.1,\"E\":-2.5E-3,"
+                     "\"esc\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u0041\\u00e9\\u4e2d\\uD83D\\uDE00\","
+                     "\"\\u006bey\":[ ],\"o\":{ },\"dup\":1,\"dup\":2 } ";
+  JsonNode *node;
+
+  object = td_json_parse_object (json, strlen (json), &error);
+  g_assert_no_error (error);
+
+  node = json_object_get_member (object, "i");
+  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_INT64);
+  g_assert_cmpint (json_node_get_int (node), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object, "big"), ==, -TD_MAX_SAFE_INT);
+
+  node = json_object_get_member (object, "e");
+  g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_node_get_double (node), ==, 100.0);
+  g_assert_cmpfloat (json_object_get_double_member (object, "f"), ==, 0.1);
+  g_assert_cmpfloat (json_object_get_double_member (object, "E"), ==, -2.5e-3);
+
+  g_assert_cmpstr (json_object_get_string_member (object, "esc"), ==,
+                   "a\"b\\c/d\b\f\n\r\tAé中😀");
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "key")));
+  g_assert_cmpint (json_object_get_size (json_object_get_object_member (object, "o")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object, "dup"), ==, 2);
+  g_assert_cmpint (json_object_get_size (object), ==, 9);
+
+  /* the result is ours to change */
+  json_object_set_int_member (object, "i", 5);
+  g_assert_cmpint (json_object_get_int_member (object, "i"), ==, 5);
+}
+
+static void
 assert_round_trip (const char *in,
                    const char *expected)
 {
@@ -483,6 +531,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/json/strings", test_strings);
   g_test_add_func ("/tripdesk/json/utf8", test_utf8);
   g_test_add_func ("/tripdesk/json/parse-object", test_parse_object);
+  g_test_add_func ("/tripdesk/json/parse-types", test_parse_types);
   g_test_add_func ("/tripdesk/json/write", test_write);
   g_test_add_func ("/tripdesk/json/write-non-finite", test_write_non_finite);
   g_test_add_func ("/tripdesk/json/write-node", test_write_node);

@@ -511,35 +511,240 @@ td_json_check_strict (const char  *data,
     }
 }
 
+/*
+ * Our own builder: once td_json_check_strict() has accepted the bytes, a
+ * second pass builds the JsonObject directly.  json-glib 1.6's parser is
+ * lenient (see above), recursive without a limit, and slow (~80 ms for a
+ * 1 MiB history reply); this one trusts the validation, so it recurses at
+ * most TD_MAX_JSON_DEPTH deep and needs no error paths.
+ */
+typedef struct
+{
+  const guchar *p;
+  GString      *scratch;
+} Build;
+
+static JsonNode *build_value (Build *b);
+
+static inline void
+build_skip_ws (Build *b)
+{
+  while (*b->p == ' ' || *b->p == '\t' || *b->p == '\n' || *b->p == '\r')
+    b->p++;
+}
+
+static guint32
+build_hex4 (const guchar *p)
+{
+  guint32 v = 0;
+
+  for (int i = 0; i < 4; i++)
+    v = (v << 4) | (guint32) hex_value (p[i]);
+  return v;
+}
+
+/* b->p at the opening quote; returns the decoded string in b->scratch. */
+static const char *
+build_string (Build *b)
+{
+  GString *out = b->scratch;
+
+  g_string_truncate (out, 0);
+  b->p++;
+
+  for (;;)
+    {
+      const guchar *run = b->p;
+
+      while (*b->p != '"' && *b->p != '\\')
+        b->p++;
+      g_string_append_len (out, (const char *) run, b->p - run);
+
+      if (*b->p == '"')
+        {
+          b->p++;
+          return out->str;
+        }
+
+      /* an escape */
+      b->p++;
+      switch (*b->p++)
+        {
+        case '"': g_string_append_c (out, '"'); break;
+        case '\\': g_string_append_c (out, '\\'); break;
+        case '/': g_string_append_c (out, '/'); break;
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          {
+            gunichar c = build_hex4 (b->p);
+
+            b->p += 4;
+            if (c >= 0xD800 && c <= 0xDBFF)
+              {
+                /* validated: a low surrogate escape follows */
+                gunichar low = build_hex4 (b->p + 2);
+
+                b->p += 6;
+                c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+              }
+            g_string_append_unichar (out, c);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+static JsonNode *
+build_number (Build *b)
+{
+  const guchar *start = b->p;
+  gboolean is_float = FALSE;
+
+  while ((*b->p >= '0' && *b->p <= '9') || *b->p == '-' || *b->p == '+' ||
+         *b->p == '.' || *b->p == 'e' || *b->p == 'E')
+    {
+      if (*b->p == '.' || *b->p == 'e' || *b->p == 'E')
+        is_float = TRUE;
+      b->p++;
+    }
+
+  if (!is_float)
+    {
+      /* validated: at most 16 digits, within ±2^53 */
+      const guchar *q = start;
+      gboolean negative = *q == '-';
+      gint64 v = 0;
+
+      if (negative)
+        q++;
+      for (; q < b->p; q++)
+        v = v * 10 + (*q - '0');
+      return json_node_init_int (json_node_alloc (), negative ? -v : v);
+    }
+
+  g_string_truncate (b->scratch, 0);
+  g_string_append_len (b->scratch, (const char *) start, b->p - start);
+  return json_node_init_double (json_node_alloc (), g_ascii_strtod (b->scratch->str, NULL));
+}
+
+static JsonObject *
+build_object (Build *b)
+{
+  JsonObject *object = json_object_new ();
+
+  b->p++;  /* { */
+  build_skip_ws (b);
+  if (*b->p == '}')
+    {
+      b->p++;
+      return object;
+    }
+
+  for (;;)
+    {
+      g_autofree char *name = NULL;
+      JsonNode *value;
+
+      build_skip_ws (b);
+      name = g_strdup (build_string (b));
+      build_skip_ws (b);
+      b->p++;  /* : */
+      value = build_value (b);
+      json_object_set_member (object, name, value);
+      build_skip_ws (b);
+      if (*b->p++ == '}')
+        return object;
+      /* , */
+    }
+}
+
+static JsonArray *
+build_array (Build *b)
+{
+  JsonArray *array = json_array_new ();
+
+  b->p++;  /* [ */
+  build_skip_ws (b);
+  if (*b->p == ']')
+    {
+      b->p++;
+      return array;
+    }
+
+  for (;;)
+    {
+      json_array_add_element (array, build_value (b));
+      build_skip_ws (b);
+      if (*b->p++ == ']')
+        return array;
+      /* , */
+    }
+}
+
+static JsonNode *
+build_value (Build *b)
+{
+  JsonNode *node;
+
+  build_skip_ws (b);
+  switch (*b->p)
+    {
+    case '{':
+      node = json_node_alloc ();
+      json_node_take_object (json_node_init (node, JSON_NODE_OBJECT), build_object (b));
+      return node;
+
+    case '[':
+      node = json_node_alloc ();
+      json_node_take_array (json_node_init (node, JSON_NODE_ARRAY), build_array (b));
+      return node;
+
+    case '"':
+      return json_node_init_string (json_node_alloc (), build_string (b));
+
+    case 't':
+      b->p += 4;
+      return json_node_init_boolean (json_node_alloc (), TRUE);
+
+    case 'f':
+      b->p += 5;
+      return json_node_init_boolean (json_node_alloc (), FALSE);
+
+    case 'n':
+      b->p += 4;
+      return json_node_init_null (json_node_alloc ());
+
+    default:
+      return build_number (b);
+    }
+}
+
 JsonObject *
 td_json_parse_object (const char  *data,
                       gsize        len,
                       GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  Build b;
+  JsonObject *object;
 
   if (!td_json_check_strict (data, len, error))
     return NULL;
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
-    {
-      g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_JSON,
-                   "Invalid JSON: %s", local_error->message);
-      return NULL;
-    }
+  /* Validation guarantees that every read below stays within @len: the
+   * top-level object closes before the end. */
+  b.p = (const guchar *) data;
+  b.scratch = g_string_sized_new (64);
+  build_skip_ws (&b);
+  object = build_object (&b);
+  g_string_free (b.scratch, TRUE);
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_JSON,
-                           "Invalid JSON: the top level must be an object");
-      return NULL;
-    }
-
-  return json_object_ref (json_node_get_object (root));
+  return object;
 }
 
 /* Our own writer: json-glib 1.6 writes some doubles as invalid JSON
