@@ -37,6 +37,7 @@ typedef struct
   GPtrArray         *sockets;
   guint              ws_hellos;
   guint              ws_pings;
+  guint              ws_extensions;
 } Fake;
 
 static void
@@ -171,6 +172,7 @@ ws_handler (SoupServer              *server,
   Fake *f = user_data;
 
   g_ptr_array_add (f->sockets, g_object_ref (conn));
+  f->ws_extensions = g_list_length (soup_websocket_connection_get_extensions (conn));
   g_signal_connect (conn, "message", G_CALLBACK (on_ws_message), f);
 }
 
@@ -208,7 +210,14 @@ fake_free (Fake *f)
     }
   g_ptr_array_unref (f->sockets);
   soup_server_disconnect (f->server);
-  g_object_unref (f->server);
+  g_assert_finalize_object (g_steal_pointer (&f->server));
+  /* let the closed connections go */
+  for (int i = 0; i < 100; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
   g_ptr_array_unref (f->requests);
   g_free (f->url);
   g_free (f);
@@ -410,6 +419,7 @@ test_silent_websocket (void)
   g_assert_cmpint (silent_ms, >=, 550);
   g_assert_cmpint (silent_ms, <, 2000);
   g_assert_cmpuint (f->ws_pings, >=, 1);   /* it asked before giving up */
+  g_assert_cmpuint (f->ws_extensions, ==, 1);   /* permessage-deflate was negotiated */
 
   g_signal_handlers_disconnect_by_data (channel, &log);
   td_channel_stop (channel);
