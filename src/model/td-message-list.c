@@ -136,20 +136,29 @@ find_stored (TdMessageList *self,
   return FALSE;
 }
 
+/* The lowest line_seq loaded (notes carry 0), or 0 when none. */
+static gint64
+oldest_seq (TdMessageList *self)
+{
+  for (guint i = 0; i < self->n_stored; i++)
+    {
+      gint64 seq = td_message_get_line_seq (g_ptr_array_index (self->items, i));
+
+      if (seq > 0)
+        return seq;
+    }
+  return 0;
+}
+
 gboolean
 td_message_list_get_has_more (TdMessageList *self)
 {
-  TdMessage *first;
-
   g_return_val_if_fail (TD_IS_MESSAGE_LIST (self), FALSE);
 
   if (self->local_more)
     return TRUE;
-  if (self->n_stored == 0)
-    return FALSE;
-  first = g_ptr_array_index (self->items, 0);
   /* the server has older ones when ours do not start at 1 */
-  return td_message_get_line_seq (first) > 1;
+  return oldest_seq (self) > 1;
 }
 
 /* Inserts a stored message in order; returns FALSE when it belongs before
@@ -370,10 +379,10 @@ td_message_list_load_older (TdMessageList *self)
       return;
     }
   /* nothing older here: ask the server (answers arrive through "committed") */
-  if (first == NULL)
+  if (oldest_seq (self) == 0)
     td_store_request_history (self->store, self->line_id, 0);
-  else if (td_message_get_line_seq (first) > 1)
-    td_store_request_history (self->store, self->line_id, td_message_get_line_seq (first));
+  else if (oldest_seq (self) > 1)
+    td_store_request_history (self->store, self->line_id, oldest_seq (self));
 }
 
 static void
