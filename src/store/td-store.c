@@ -1383,7 +1383,11 @@ emit_commit (TdStore *self,
 
   if (r->error)
     {
+      /* Nothing of that batch is on disk: forget what it accepted, so the
+       * filter lets the replay after the next reconnect through. */
       g_message ("store: %s", r->error->message);
+      self->has_cursor = self->has_committed_cursor;
+      self->cursor = self->committed_cursor;
       return;
     }
 
