@@ -698,6 +698,72 @@ test_run_mixed (void)
   run_against_server (TD_SIM_TRANSPORT_MIXED, NULL);
 }
 
+/* The server drops every connection again and again mid-run: the channels
+ * reconnect and resend from their outboxes; still nothing lost or doubled. */
+typedef struct
+{
+  Server *server;
+  guint   drops;
+} Dropper;
+
+static gboolean
+drop_cb (gpointer data)
+{
+  Dropper *d = data;
+
+  td_server_drop_connections (d->server->server);
+  d->drops++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_run_drops (void)
+{
+  Server s = { 0, };
+  Dropper dropper = { &s, 0 };
+  TdSim *sim;
+  TdSimStats st;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *table = NULL;
+  gboolean finished = FALSE;
+  guint source;
+
+  server_start (&s);
+  sim = td_sim_new (s.url, 6, 30, 99);
+  td_sim_set_transport (sim, TD_SIM_TRANSPORT_MIXED);
+  td_sim_set_duration (sim, 3);
+  td_sim_set_reply_probability (sim, 1.0);
+  td_sim_set_reply_delay (sim, 20, 200);
+  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
+  td_sim_start (sim);
+  /* a test-fast reconnect policy (the app's waits at least 1 s) */
+  for (guint i = 0; td_sim_get_channel (sim, i) != NULL; i++)
+    {
+      TdBackoff *b = td_backoff_new (TD_BACKOFF_DECORRELATED, g_test_rand_int ());
+
+      td_backoff_set_limits (b, 30, 200);
+      td_channel_set_backoff (td_sim_get_channel (sim, i), b);
+      td_channel_set_poll_wait (td_sim_get_channel (sim, i), 2);
+    }
+  source = g_timeout_add (700, drop_cb, &dropper);
+  wait_until (is_true, &finished, "the simulator to finish");
+  g_source_remove (source);
+
+  g_assert_true (td_sim_verify (sim, &st, &error));
+  table = td_sim_stats_format (&st);
+  g_test_message ("drops: %u\n%s", dropper.drops, table);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropper.drops, >=, 3);
+  g_assert_cmpuint (st.reconnects, >, 0);
+  g_assert_cmpuint (st.sent, >, 0);
+  g_assert_cmpuint (st.acked, ==, st.sent);
+  g_assert_cmpuint (st.lost, ==, 0);
+  g_assert_cmpuint (st.duplicated, ==, 0);
+  g_assert_cmpuint (st.gaps, ==, 0);
+  finalize_sim (sim);
+  server_free (&s);
+}
+
 /* Logging in with POST /v1/login, on the app's own transport policy. */
 static void
 test_run_login (void)
@@ -980,6 +1046,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/sim/run/websocket", test_run_ws);
   g_test_add_func ("/tripdesk/sim/run/long-poll", test_run_poll);
   g_test_add_func ("/tripdesk/sim/run/mixed", test_run_mixed);
+  g_test_add_func ("/tripdesk/sim/run/drops", test_run_drops);
   g_test_add_func ("/tripdesk/sim/run/login", test_run_login);
   g_test_add_func ("/tripdesk/sim/run/login-refused", test_run_login_refused);
   g_test_add_func ("/tripdesk/sim/run/loss-detected", test_run_loss_detected);

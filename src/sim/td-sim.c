@@ -28,6 +28,7 @@ G_DEFINE_QUARK (td-sim-error-quark, td_sim_error)
 #define PEER_REPLY_FACTOR 0.6   /* chat answers are rarer (no endless ping-pong) */
 #define DRAIN_CHECK_MS 50
 #define PAGE 200
+#define BEGIN_WAIT_S 5          /* the clock starts by then even if some are offline */
 
 typedef struct _Customer Customer;
 
@@ -59,6 +60,7 @@ struct _Customer
 
   TdSimScript  *script;        /* the current concern (owned by @scripts once opened) */
   TdSimScript  *opening;       /* being opened (owned here until then) */
+  gboolean      in_flight;     /* its `open` is outstanding */
   char         *line_id;       /* the current concern's line */
   guint         due;           /* messages due while opening */
   GHashTable   *scripts;       /* line id → TdSimScript* (owned) */
@@ -94,7 +96,8 @@ struct _TdSim
   gboolean        running;
   gboolean        sending;
   gboolean        finished;
-  gint64          start_us;
+  gint64          start_us;    /* the clock: when sending began */
+  guint           begin_source; /* waiting for the customers to connect */
   gint64          start_wall_ms;
   gint64          end_us;      /* sending stopped */
   gint64          next_due_us;
@@ -128,6 +131,7 @@ static guint signals[N_SIGNALS];
 
 static void customer_send (Customer *c, const char *line_id, const char *kind, JsonObject *body, gboolean reply);
 static void customer_open (Customer *c);
+static void maybe_begin (TdSim *self);
 
 /* ---- TdSimProbe: sees every parsed packet, before the filter ------------ */
 
@@ -462,20 +466,30 @@ on_open_line_cb (GObject      *source,
   Customer *c = od->customer;
   g_autoptr(GError) error = NULL;
   g_autoptr(TdLine) line = NULL;
-  g_autoptr(TdSimScript) script = g_steal_pointer (&c->opening);
+  g_autoptr(TdSimScript) script = NULL;
 
+  c->in_flight = FALSE;
   line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
   if (line == NULL)
     {
       g_debug ("%s: open failed: %s", c->uid, error->message);
       if (!g_error_matches (error, TD_CHANNEL_ERROR, TD_CHANNEL_ERROR_OFFLINE) &&
           !g_error_matches (error, TD_CHANNEL_ERROR, TD_CHANNEL_ERROR_CLOSED))
-        self->stats.errors++;
-      /* the due messages wait for the next time the customer is online */
+        {
+          /* refused: drop this concern and its due messages */
+          self->stats.errors++;
+          g_clear_pointer (&c->opening, td_sim_script_free);
+          c->due = 0;
+        }
+      /* else kept, with its due messages, for when the customer is online
+       * again (on_channel_state_cb, customer_act) */
       g_object_unref (self);
       g_free (od);
       return;
     }
+
+  script = g_steal_pointer (&c->opening);
+  g_assert (script != NULL);
 
   self->stats.lines_opened++;
   g_free (c->line_id);
@@ -521,6 +535,7 @@ customer_open (Customer *c)
   od = g_new0 (OpenData, 1);
   od->sim = g_object_ref (self);
   od->customer = c;
+  c->in_flight = TRUE;
   td_channel_open_line (c->channel,
                         td_sim_script_get_object_id (c->opening),
                         td_sim_script_get_busi (c->opening),
@@ -537,9 +552,11 @@ customer_act (Customer *c)
 
   if (c->opening != NULL)
     {
-      if (!online)
+      if (!c->in_flight && !online)
         return FALSE;
       c->due++;
+      if (!c->in_flight)
+        customer_open (c);
       return TRUE;
     }
 
@@ -571,9 +588,6 @@ consider_reply (Customer  *c,
   guint delay;
 
   if (!self->sending || kind == TD_KIND_SYSTEM || kind == TD_KIND_NOTE || kind == TD_KIND_UNKNOWN)
-    return;
-  /* only what was written during this run */
-  if (td_message_get_ts (m) < self->start_wall_ms - 1000)
     return;
   if (g_rand_double (self->rand) >= p)
     return;
@@ -646,6 +660,12 @@ probe_intercept (TdInterceptor *interceptor,
           return TRUE;
         }
 
+      if (td_message_get_ts (m) < self->start_wall_ms - 1000)
+        {
+          /* from before this run (a snapshot of an earlier one) */
+          self->stats.backlog++;
+          return TRUE;
+        }
       if (mine)
         {
           if (r != NULL && r->customer == c)
@@ -693,9 +713,10 @@ on_channel_state_cb (TdChannel  *channel,
   if (c->ever_online)
     self->stats.reconnects++;
   c->ever_online = TRUE;
+  maybe_begin (self);
 
   /* an open that failed while offline: try again */
-  if (self->running && c->opening != NULL && c->due > 0)
+  if (self->running && self->sending && c->opening != NULL && !c->in_flight && c->due > 0)
     customer_open (c);
 }
 
@@ -1017,6 +1038,7 @@ end_sending (TdSim *self)
   self->sending = FALSE;
   self->end_us = mono_us ();
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->begin_source, g_source_remove);
   /* answers not yet written are dropped; messages after typing still go */
   {
     GHashTableIter iter;
@@ -1028,6 +1050,39 @@ end_sending (TdSim *self)
         g_hash_table_iter_remove (&iter);
   }
   self->drain_source = g_timeout_add (DRAIN_CHECK_MS, drain_cb, self);
+}
+
+static void
+begin_sending (TdSim *self)
+{
+  g_clear_handle_id (&self->begin_source, g_source_remove);
+  if (!self->running || self->tick_source != 0)
+    return;
+  self->start_us = mono_us ();
+  self->next_due_us = self->start_us + exp_interval_us (self);
+  arm_tick (self);
+}
+
+static gboolean
+begin_cb (gpointer data)
+{
+  TdSim *self = data;
+
+  self->begin_source = 0;
+  begin_sending (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Begins when every customer has been online once. */
+static void
+maybe_begin (TdSim *self)
+{
+  if (self->begin_source == 0)
+    return;
+  for (guint i = 0; i < self->customers->len; i++)
+    if (!((Customer *) g_ptr_array_index (self->customers, i))->ever_online)
+      return;
+  begin_sending (self);
 }
 
 /* ---- GObject --------------------------------------------------------------------- */
@@ -1266,8 +1321,9 @@ td_sim_start (TdSim *self)
         customer_connect (c, c->password);
     }
 
-  self->next_due_us = self->start_us + exp_interval_us (self);
-  arm_tick (self);
+  /* the clock starts once everyone is connected (at most 5 s from now) */
+  self->begin_source = g_timeout_add_seconds (BEGIN_WAIT_S, begin_cb, self);
+  maybe_begin (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
@@ -1294,6 +1350,7 @@ td_sim_stop (TdSim *self)
     }
   self->running = FALSE;
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->begin_source, g_source_remove);
   g_clear_handle_id (&self->drain_source, g_source_remove);
   g_hash_table_remove_all (self->delayed);
   g_cancellable_cancel (self->cancellable);
@@ -1379,11 +1436,33 @@ verify_customer (TdSim       *self,
 {
   guint n = td_store_get_n_lines (c->store);
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GPtrArray) line_ids = g_ptr_array_new ();
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
 
+  /* the store's lines, and the lines this customer wrote on (read from the
+   * database even if the store's in-memory mirror has not caught up) */
   for (guint i = 0; i < n; i++)
     {
-      TdLine *line = td_store_get_line_at (c->store, i);
-      const char *line_id = td_line_get_id (line);
+      const char *id = td_line_get_id (td_store_get_line_at (c->store, i));
+
+      if (g_hash_table_add (listed, (gpointer) id))
+        g_ptr_array_add (line_ids, (gpointer) id);
+    }
+  for (guint i = 0; i < self->order->len; i++)
+    {
+      Record *r = g_ptr_array_index (self->order, i);
+
+      if (r->customer == c && g_hash_table_add (listed, r->pub.line_id))
+        {
+          g_debug ("%s: line %s is not (yet) in the store's list", c->uid, r->pub.line_id);
+          g_ptr_array_add (line_ids, r->pub.line_id);
+        }
+    }
+
+  for (guint i = 0; i < line_ids->len; i++)
+    {
+      const char *line_id = g_ptr_array_index (line_ids, i);
+      TdLine *line = td_store_lookup_line (c->store, line_id);
       g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
       g_autoptr(TdMessage) before = NULL;
       gboolean more = TRUE;
@@ -1449,9 +1528,10 @@ verify_customer (TdSim       *self,
         if (g_array_index (seqs, gint64, j) != g_array_index (seqs, gint64, j - 1) + 1)
           bad = TRUE;
       if (seqs->len > 0 && g_array_index (seqs, gint64, 0) != 1 &&
-          td_line_get_created (line) >= self->start_wall_ms - 1000)
+          (line == NULL || td_line_get_created (line) >= self->start_wall_ms - 1000))
         bad = TRUE;
-      if ((seqs->len > 0 ? g_array_index (seqs, gint64, seqs->len - 1) : 0) < td_line_get_last_seq (line))
+      if (line != NULL &&
+          (seqs->len > 0 ? g_array_index (seqs, gint64, seqs->len - 1) : 0) < td_line_get_last_seq (line))
         bad = TRUE;
       if (bad)
         {
@@ -1459,7 +1539,7 @@ verify_customer (TdSim       *self,
           if (error && *error == NULL)
             g_set_error (error, TD_SIM_ERROR, TD_SIM_ERROR_GAP,
                          "%s: line %s has a gap in line_seq (%u messages, last_seq %" G_GINT64_FORMAT ")",
-                         c->uid, line_id, seqs->len, td_line_get_last_seq (line));
+                         c->uid, line_id, seqs->len, line ? td_line_get_last_seq (line) : -1);
         }
     }
 }
@@ -1493,9 +1573,17 @@ td_sim_verify (TdSim       *self,
         {
           stats.lost++;
           if (first == NULL)
-            g_set_error (&first, TD_SIM_ERROR, TD_SIM_ERROR_LOSS,
-                         "%s: message %s (%s on %s) is not stored",
-                         r->pub.customer, r->pub.random_id, r->pub.kind, r->pub.line_id);
+            {
+              TdMessage *row = td_store_outbox_lookup (r->customer->store, r->pub.random_id);
+
+              g_set_error (&first, TD_SIM_ERROR, TD_SIM_ERROR_LOSS,
+                           "%s: message %s (%s on %s, %s, acked as id %" G_GINT64_FORMAT ") is not stored",
+                           r->pub.customer, r->pub.random_id, r->pub.kind, r->pub.line_id,
+                           row == NULL ? "not in the outbox" :
+                           td_message_get_delivery (row) == TD_DELIVERY_FAILED ? "failed in the outbox" :
+                           "pending in the outbox",
+                           r->pub.message_id);
+            }
         }
       else
         {
@@ -1583,6 +1671,7 @@ td_sim_stats_format (const TdSimStats *s)
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "own echo received", s->echoed);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "received from operators", s->received);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "received from travellers", s->received_peer);
+  g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "earlier messages (snapshot)", s->backlog);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "typing sent", s->typing);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "redelivered (harmless)", s->redelivered);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "reconnects", s->reconnects);

@@ -65,6 +65,7 @@ typedef struct
   guint64  echoed;            /* sent messages whose own `msg` came back */
   guint64  received;          /* operator messages delivered to customers (distinct) */
   guint64  received_peer;     /* other customers' chat messages delivered (distinct) */
+  guint64  backlog;           /* messages from before the run (a fresh cache's snapshot) */
   guint64  redelivered;       /* events seen again (harmless: upserted by id) */
   guint64  failed;            /* sends refused for good (they stay in the outbox) */
   guint64  errors;            /* "error" signals of the channels */
