@@ -580,7 +580,11 @@ test_hello (void)
   client_bad ("{\"v\":1,\"type\":\"hello\",\"cursor\":\"5\",\"client\":\"x\"}");
   client_bad ("{\"v\":1,\"type\":\"hello\",\"cursor\":1.5,\"client\":\"x\"}");
   client_bad ("{\"v\":1,\"type\":\"hello\",\"client\":\"x\"}");
-  client_bad ("{\"v\":1,\"type\":\"hello\",\"cursor\":1}");
+  /* `client` is informational: an outside client may leave it out. */
+  p = parse_ok ("{\"v\":1,\"type\":\"hello\",\"cursor\":1}", TD_FROM_CLIENT);
+  g_assert_true (p->has_cursor);
+  g_assert_null (p->client);
+  g_clear_pointer (&p, td_packet_unref);
   client_bad ("{\"v\":1,\"type\":\"hello\",\"cursor\":1,\"client\":7}");
 }
 

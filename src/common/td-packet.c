@@ -287,8 +287,10 @@ parse_client_fields (TdPacket    *p,
       {
         gboolean present = FALSE;
 
+        /* `cursor` is required (null for a fresh client); `client` is
+         * informational, so an outside client may leave it out. */
         if (!td_field_get_int (o, where, "cursor", NUL, 0, MAXI, &p->cursor, &present, error) ||
-            !get_str (o, where, "client", REQ, 0, &p->client, error))
+            !get_str (o, where, "client", TD_FIELD_OPTIONAL, 0, &p->client, error))
           return FALSE;
         p->has_cursor = present;
         return TRUE;
