@@ -165,6 +165,17 @@ fixture_stop (Fixture  *fx,
   g_clear_object (&fx->server);
 }
 
+void
+drain_main_context (guint ms)
+{
+  /* lets closing connections finish (cleanup, not synchronisation) */
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
 static void
 rm_rf (const char *dir)
 {
@@ -188,9 +199,7 @@ fixture_free (Fixture *fx)
       g_assert_finalize_object (fx->server);
       fx->server = NULL;
     }
-  /* let closing connections finish */
-  for (int i = 0; i < 50 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
+  drain_main_context (100);
   rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->db);
@@ -278,9 +287,13 @@ ws_client_free (WsClient *c)
     return;
   if (c->conn != NULL)
     {
-      g_signal_handlers_disconnect_by_data (c->conn, c);
+      /* a complete close handshake, so that neither end keeps anything */
       if (soup_websocket_connection_get_state (c->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+        {
+          soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+          iterate_until (&c->closed, "websocket close handshake");
+        }
+      g_signal_handlers_disconnect_by_data (c->conn, c);
       g_object_unref (c->conn);
     }
   g_clear_error (&c->error);

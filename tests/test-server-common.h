@@ -61,6 +61,8 @@ Fixture     *fixture_new       (int customers, int heartbeat);
 void         fixture_start     (Fixture *fx);   /* (re)creates the server on fx->port (0 the first time) */
 void         fixture_stop      (Fixture *fx, gboolean planned);
 void         fixture_free      (Fixture *fx);
+/* iterates for @ms: closing connections finish before the leak checker looks */
+void         drain_main_context (guint ms);
 
 WsClient    *ws_client_new     (Fixture *fx, const char *token);   /* connected, or status/error set */
 void         ws_client_free    (WsClient *c);

@@ -290,6 +290,7 @@ test_read_typing_notes (void)
   g_assert_nonnull (ws_client_expect (alice, "msg"));
 
   /* typing reaches the other side, not the typist */
+  ws_client_sync (cust);
   cfrom = cust->packets->len;
   ws_client_sendf (alice, "{\"v\":1,\"type\":\"typing\",\"line\":\"%s\"}", line);
   o = ws_client_expect (cust, "typing");
@@ -1248,6 +1249,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/tripdesk/server/ws-roundtrip", test_ws_roundtrip);
@@ -1271,5 +1274,8 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);
   g_test_add_func ("/tripdesk/server/demo-seed-fast", test_demo_seed_fast);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  /* closing connections finish before the leak checker looks */
+  drain_main_context (1000);
+  return ret;
 }

@@ -159,7 +159,7 @@ struct _TdServer
   gint64         snooze_at;
 
   GThreadPool   *hash_pool;
-  guint          pending_answers;  /* unpaused answers not yet written */
+  GSocketService *service;       /* our own listener: see td_server_listen() */
 
   double         adm_burst;
   double         adm_rate;
@@ -179,6 +179,7 @@ static void run_batch      (TdServer *self);
 static void poll_try_answer (TdServer *self, PollReq *req, gboolean final);
 static void session_close  (TdServer *self, Session *s, gushort code, const char *reason, gboolean abrupt);
 static void reschedule_snooze (TdServer *self);
+static void stop_listening (TdServer *self);
 
 /* ------------------------------------------------------------------ sessions */
 
@@ -1697,46 +1698,45 @@ poll_req_finish (PollReq *req)
   poll_req_free (req);
 }
 
-typedef struct
-{
-  TdServer   *server;   /* weak */
-  SoupServer *soup;     /* ref */
-} Answered;
-
+/* Answers unpaused but not yet written, counted on the SoupServer: once
+ * the server is shutting down (or gone), the last one written disconnects
+ * it (soup_server_disconnect() drops every client connection, written or
+ * not). */
 static void
 on_answered_msg_finished_cb (SoupServerMessage *msg,
                              gpointer           user_data)
 {
-  Answered *a = user_data;
+  SoupServer *soup = user_data;
+  guint pending = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (soup), "td-pending")) - 1;
 
   g_signal_handlers_disconnect_by_func (msg, on_answered_msg_finished_cb, user_data);
-  if (a->server != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (a->server), (gpointer *) &a->server);
-      if (--a->server->pending_answers == 0 && a->server->shutting_down && a->server->soup == a->soup)
-        soup_server_disconnect (a->soup);
-    }
-  g_object_unref (a->soup);
-  g_free (a);
+  g_object_set_data (G_OBJECT (soup), "td-pending", GUINT_TO_POINTER (pending));
+  if (pending == 0 && g_object_get_data (G_OBJECT (soup), "td-closing") != NULL)
+    soup_server_disconnect (soup);
+  g_object_unref (soup);
 }
 
-/* Unpauses @msg.  While shutting down, the server stops listening only once
- * these answers are written (soup_server_disconnect() drops every client
- * connection, written or not). */
 static void
 unpause_answered (TdServer          *self,
                   SoupServerMessage *msg)
 {
   if (self != NULL && self->soup != NULL)
     {
-      Answered *a = g_new0 (Answered, 1);
-      a->server = self;
-      a->soup = g_object_ref (self->soup);
-      g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &a->server);
-      self->pending_answers++;
-      g_signal_connect (msg, "finished", G_CALLBACK (on_answered_msg_finished_cb), a);
+      guint pending = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self->soup), "td-pending")) + 1;
+      g_object_set_data (G_OBJECT (self->soup), "td-pending", GUINT_TO_POINTER (pending));
+      g_signal_connect (msg, "finished", G_CALLBACK (on_answered_msg_finished_cb), g_object_ref (self->soup));
     }
   soup_server_message_unpause (msg);
+}
+
+/* disconnects now, or once the answers in flight are written */
+static void
+soup_disconnect_when_done (SoupServer *soup)
+{
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (soup), "td-pending")) == 0)
+    soup_server_disconnect (soup);
+  else
+    g_object_set_data (G_OBJECT (soup), "td-closing", GINT_TO_POINTER (1));
 }
 
 static void
@@ -2548,8 +2548,9 @@ td_server_dispose (GObject *object)
       /* finishes the queued logins; their replies then see no server */
       g_thread_pool_free (g_steal_pointer (&self->hash_pool), FALSE, TRUE);
     }
+  stop_listening (self);
   if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
+    soup_disconnect_when_done (self->soup);
   g_clear_object (&self->soup);
 
   G_OBJECT_CLASS (td_server_parent_class)->dispose (object);
@@ -2658,6 +2659,37 @@ td_server_new (const TdServerOptions  *options,
   return g_steal_pointer (&self);
 }
 
+static gboolean
+on_incoming_cb (GSocketService    *service,
+                GSocketConnection *connection,
+                GObject           *source,
+                gpointer           user_data)
+{
+  TdServer *self = user_data;
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (self->soup == NULL || self->shutting_down ||
+      !soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
+    {
+      g_debug ("refusing a connection: %s", error ? error->message : "shutting down");
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return TRUE;
+}
+
+static void
+stop_listening (TdServer *self)
+{
+  if (self->service == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->service, self);
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_clear_object (&self->service);
+}
+
 gboolean
 td_server_listen (TdServer    *self,
                   const char  *address,
@@ -2666,8 +2698,7 @@ td_server_listen (TdServer    *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sa = NULL;
-  g_autoptr(GSocket) sock = NULL;
-  GSList *listeners;
+  g_autoptr(GSocketAddress) effective = NULL;
 
   g_return_val_if_fail (TD_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
@@ -2687,23 +2718,21 @@ td_server_listen (TdServer    *self,
       return FALSE;
     }
   sa = g_inet_socket_address_new (inet, (guint16) port);
-  /* our own socket: a deep accept queue for herds of reconnecting clients */
-  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (sock == NULL)
-    return FALSE;
-  g_socket_set_listen_backlog (sock, 4096);
-  if (!g_socket_bind (sock, sa, TRUE, error) || !g_socket_listen (sock, error) ||
-      !soup_server_listen_socket (self->soup, sock, 0, error))
-    return FALSE;
-
-  listeners = soup_server_get_listeners (self->soup);
-  for (GSList *l = listeners; l; l = l->next)
+  /* Our own GSocketService hands connections to soup_server_accept_iostream():
+   * libsoup 3.2's own listener leaks every accepted GSocket (and the fd of an
+   * idle keep-alive connection the client closes); this path does neither.
+   * It also lets a shutdown free the port without dropping the clients. */
+  if (self->service == NULL)
     {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
-      if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      self->service = g_socket_service_new ();
+      g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
+      g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming_cb), self);
     }
-  g_slist_free (listeners);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), sa, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    return FALSE;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_socket_service_start (self->service);
   g_free (self->address);
   self->address = g_strdup (address);
   self->shutting_down = FALSE;
@@ -2764,9 +2793,8 @@ td_server_shutdown (TdServer *self,
       }
   }
   g_clear_handle_id (&self->snooze_id, g_source_remove);
-  /* stop listening now, or once the held polls' answers are out */
-  if (self->pending_answers == 0)
-    soup_server_disconnect (self->soup);
+  /* the port is free at once; the answers above still go out */
+  stop_listening (self);
 }
 
 void
