@@ -362,7 +362,8 @@ ws_connect_cb (GObject      *source,
         {
           conn = user_data;
           conn->failed = TRUE;
-          g_printerr ("bench: client %u: %s\n", conn->index, error->message);
+          if (!conn->quiet)
+            g_printerr ("bench: client %u: %s\n", conn->index, error->message);
         }
       return;
     }

@@ -57,6 +57,7 @@ struct _BenchConn
   SoupWebsocketConnection *ws;
   gboolean                 poll;         /* long-poll instead of WebSocket */
   gboolean                 raw;          /* echo baseline: no protocol */
+  gboolean                 quiet;        /* do not print connection failures */
   char                    *base_url;     /* http://127.0.0.1:PORT */
   char                    *token;
   guint                    index;

@@ -1,0 +1,530 @@
+/* bench-sessions.c — benchmark 4: sessions held and fan-out
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tripdesk-server (subprocess, --demo --demo-customers N) holds 1k, 5k and
+ * 10k WebSocket sessions of distinct customers (each after hello / welcome /
+ * synced), opened by client subprocesses (this program with --hold, at most
+ * 2,500 sessions each); the server's RSS growth divided by the sessions is
+ * the memory per session, with and without permessage-deflate.  Baseline:
+ * a bare libsoup WebSocket echo server holding as many connections.
+ *
+ * Fan-out: M operator sessions (Alice) in client subprocesses receive K
+ * messages sent by customers of m_lakeside: deliveries/s = M × K / time
+ * from the first send to the last receipt (CLOCK_MONOTONIC across
+ * processes).  Baseline: a bare libsoup broadcast server, same clients.
+ */
+#define G_LOG_DOMAIN "tripdesk-bench"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench-net-common.h"
+#include "bench-util.h"
+
+#define PER_CHILD 2500
+#define IN_FLIGHT 64
+
+static const char *argv0;
+static gboolean quick;
+
+/* ---- child: hold sessions ---------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *conns;
+  guint      next;         /* next conn to start */
+  guint      in_flight;
+  guint      ready;
+  guint      expect;       /* fan-out: frames each conn should get */
+  guint64    got;          /* fan-out: frames counted */
+  guint64    want;
+  double     last_rx;
+  gboolean   operator;
+  gboolean   reported;
+} Hold;
+
+static Hold hold;
+
+static void
+on_hold_packet (BenchConn  *conn,
+                const char *data,
+                gsize       len,
+                TdPacket   *packet,
+                gpointer    user_data)
+{
+  if (hold.expect == 0)
+    return;
+  if (conn->raw || (packet && packet->type == TD_PACKET_MSG))
+    {
+      hold.got++;
+      hold.last_rx = bench_now ();
+    }
+}
+
+static gboolean
+hold_tick_cb (gpointer data)
+{
+  /* count ready ones, retry failures (503 + Retry-After), start more */
+  hold.ready = 0;
+  hold.in_flight = 0;
+  for (guint i = 0; i < hold.next; i++)
+    {
+      BenchConn *c = g_ptr_array_index (hold.conns, i);
+
+      if (c->synced)
+        hold.ready++;
+      else if (c->failed || c->closed)
+        {
+          c->failed = c->closed = FALSE;
+          bench_conn_connect (c, "/v1/ws");
+          hold.in_flight++;
+        }
+      else
+        hold.in_flight++;
+    }
+  while (hold.in_flight < IN_FLIGHT && hold.next < hold.conns->len)
+    {
+      bench_conn_connect (g_ptr_array_index (hold.conns, hold.next++), "/v1/ws");
+      hold.in_flight++;
+    }
+  if (!hold.reported && hold.ready == hold.conns->len)
+    {
+      hold.reported = TRUE;
+      printf ("ready %u\n", hold.ready);
+      fflush (stdout);
+    }
+  if (hold.want > 0 && hold.got >= hold.want)
+    {
+      printf ("done %.6f %" G_GUINT64_FORMAT "\n", hold.last_rx, hold.got);
+      fflush (stdout);
+      hold.want = 0;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_stdin_cb (gint         fd,
+             GIOCondition condition,
+             gpointer     data)
+{
+  char buf[64];
+  gssize n = read (fd, buf, sizeof buf);
+
+  if (n <= 0)
+    exit (0);   /* the parent is done with us */
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+hold_main (guint    port,
+           guint    first,
+           guint    count,
+           gboolean deflate,
+           gboolean raw,
+           gboolean operator,
+           guint    expect)
+{
+  g_autoptr(SoupSession) session = bench_session_new (deflate);
+  g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  bench_raise_nofile ();
+  hold.conns = g_ptr_array_new ();
+  hold.expect = expect;
+  hold.want = (guint64) expect * count;
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *token = operator ? g_strdup ("demo-op-alice") : g_strdup_printf ("demo-cust-%u", first + i);
+      BenchConn *c = bench_conn_new (session, base, token, FALSE, first + i, on_hold_packet, NULL);
+
+      c->raw = raw;
+      c->quiet = TRUE;
+      g_ptr_array_add (hold.conns, c);
+    }
+  g_timeout_add (20, hold_tick_cb, NULL);
+  g_unix_fd_add (0, G_IO_IN | G_IO_HUP, on_stdin_cb, NULL);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+/* ---- parent ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess      *proc;
+  GDataInputStream *out;
+} Child;
+
+static Child *
+child_spawn (guint    port,
+             guint    first,
+             guint    count,
+             gboolean deflate,
+             gboolean raw,
+             gboolean operator,
+             guint    expect)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *a_port = g_strdup_printf ("%u", port);
+  g_autofree char *a_first = g_strdup_printf ("%u", first);
+  g_autofree char *a_count = g_strdup_printf ("%u", count);
+  g_autofree char *a_expect = g_strdup_printf ("%u", expect);
+  g_autoptr(GError) error = NULL;
+  const char *argv[16];
+  int i = 0;
+  Child *child = g_new0 (Child, 1);
+
+  argv[i++] = self;
+  argv[i++] = "--hold";
+  argv[i++] = a_port;
+  argv[i++] = "--first";
+  argv[i++] = a_first;
+  argv[i++] = "--count";
+  argv[i++] = a_count;
+  argv[i++] = "--expect";
+  argv[i++] = a_expect;
+  if (deflate)
+    argv[i++] = "--deflate";
+  if (raw)
+    argv[i++] = "--raw";
+  if (operator)
+    argv[i++] = "--operator";
+  argv[i++] = NULL;
+  child->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  if (child->proc == NULL)
+    g_error ("%s", error->message);
+  child->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child->proc));
+  return child;
+}
+
+/* blocks until the child says @word; returns the rest of the line (owned) */
+static char *
+child_expect (Child      *child,
+              const char *word)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (child->out, NULL, NULL, &error);
+
+      if (line == NULL)
+        g_error ("a client process ended before '%s'%s%s", word, error ? ": " : "", error ? error->message : "");
+      if (g_str_has_prefix (line, word))
+        return g_strdup (line + strlen (word));
+    }
+}
+
+static void
+child_free (Child *child)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (child->proc), NULL, NULL);
+  g_subprocess_wait (child->proc, NULL, NULL);
+  g_object_unref (child->out);
+  g_object_unref (child->proc);
+  g_free (child);
+}
+
+static gboolean
+start (BenchServer *server,
+       gboolean     echo,
+       gboolean     broadcast,
+       guint        customers)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (echo ? !bench_echo_start (server, argv0, broadcast, &error)
+           : !bench_server_start (server, argv0, (int) customers, &error))
+    g_error ("%s", error->message);
+  g_usleep (300000);   /* let it settle */
+  return TRUE;
+}
+
+typedef struct
+{
+  double kb_per_session[3];
+  gint64 idle_kb;
+  double secs[3];
+  guint  reached;        /* targets reached within the time budget */
+} HoldResult;
+
+static double budget_s = 30;   /* per server configuration */
+
+static void
+run_hold (gboolean     echo,
+          gboolean     deflate,
+          const guint *targets,
+          guint        n_targets,
+          HoldResult  *res)
+{
+  BenchServer server;
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
+  guint held = 0;
+
+  double begin;
+
+  start (&server, echo, FALSE, targets[n_targets - 1]);
+  res->idle_kb = bench_rss_kb (server.pid);
+  res->reached = 0;
+  begin = bench_now ();
+  for (guint t = 0; t < n_targets; t++)
+    {
+      g_autoptr(GPtrArray) step = g_ptr_array_new ();
+      double t0 = bench_now ();
+
+      if (t > 0)
+        {
+          /* would the next step fit the budget at the rate seen so far? */
+          double spent = t0 - begin;
+          double rate = held / MAX (0.1, spent);
+
+          if (spent + (targets[t] - held) / rate > budget_s)
+            break;
+        }
+
+      while (held < targets[t])
+        {
+          guint n = MIN (PER_CHILD, targets[t] - held);
+          Child *c = child_spawn (server.port, held + 1, n, deflate, echo, FALSE, 0);
+
+          g_ptr_array_add (children, c);
+          g_ptr_array_add (step, c);
+          held += n;
+        }
+      for (guint i = 0; i < step->len; i++)
+        g_free (child_expect (g_ptr_array_index (step, i), "ready"));
+      res->secs[t] = bench_now () - t0;
+      g_usleep (500000);   /* welcome / synced written, buffers settled */
+      res->kb_per_session[t] = (double) (bench_rss_kb (server.pid) - res->idle_kb) / targets[t];
+      res->reached = t + 1;
+    }
+  g_ptr_array_set_size (children, 0);
+  bench_server_stop (&server);
+}
+
+static void
+on_sender_packet (BenchConn  *conn,
+                  const char *data,
+                  gsize       len,
+                  TdPacket   *packet,
+                  gpointer    user_data)
+{
+  if (packet && packet->type == TD_PACKET_LINE && packet->req && g_str_equal (packet->req, "open")
+      && conn->line_id == NULL)
+    conn->line_id = g_strdup (td_line_get_id (packet->line));
+}
+
+/* M operator sessions receive K messages each; returns deliveries/s */
+static double
+run_fanout (gboolean echo,
+            guint    m,
+            guint    k,
+            double  *server_cpu_us)
+{
+  BenchServer server;
+  g_autoptr(SoupSession) session = bench_session_new (TRUE);
+  g_autoptr(GPtrArray) senders = g_ptr_array_new_with_free_func ((GDestroyNotify) bench_conn_free);
+  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
+  g_autofree char *base = NULL;
+  guint n_senders = MAX (1, k / 20);   /* each within the burst of 100 and 20/s */
+  double t0, last = 0, cpu0;
+  guint per_child = 250;
+
+  start (&server, echo, TRUE, 100);
+  base = g_strdup_printf ("http://127.0.0.1:%u", server.port);
+  for (guint held = 0; held < m; held += per_child)
+    g_ptr_array_add (children, child_spawn (server.port, 1, MIN (per_child, m - held), TRUE, echo, TRUE, k));
+  for (guint i = 0; i < children->len; i++)
+    g_free (child_expect (g_ptr_array_index (children, i), "ready"));
+
+  for (guint i = 0; i < n_senders; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("demo-cust-%u", i + 1);
+      BenchConn *c = bench_conn_new (session, base, token, FALSE, i, on_sender_packet, NULL);
+
+      c->raw = echo;
+      g_ptr_array_add (senders, c);
+      bench_conn_connect (c, "/v1/ws");
+    }
+  for (guint i = 0; i < senders->len; i++)
+    {
+      BenchConn *c = g_ptr_array_index (senders, i);
+      double end = bench_now () + 30;
+
+      while (!c->synced && bench_now () < end)
+        g_main_context_iteration (NULL, TRUE);
+      if (!echo)
+        bench_conn_send (c, "{\"v\":1,\"type\":\"open\",\"req\":\"open\",\"object_id\":\"m_lakeside\",\"busi\":\"inquiry\"}");
+    }
+  /* the line events, to the senders and the operators */
+  t0 = bench_now () + 1.0;
+  while (bench_now () < t0)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+  if (!echo)
+    for (guint i = 0; i < senders->len; i++)
+      if (((BenchConn *) g_ptr_array_index (senders, i))->line_id == NULL)
+        g_error ("sender %u has no line", i);
+
+  cpu0 = bench_proc_cpu_s (server.pid);
+  t0 = bench_now ();
+  for (guint j = 0; j < k; j++)
+    {
+      BenchConn *c = g_ptr_array_index (senders, j % senders->len);
+      g_autofree char *p = g_strdup_printf ("{\"v\":1,\"type\":\"send\",\"random_id\":\"fanout-%010u-%08x\","
+                                            "\"line\":\"%s\",\"kind\":\"text\",\"body\":{\"text\":"
+                                            "\"Is the airport transfer included? (%u)\"}}",
+                                            j, g_random_int (), c->line_id ? c->line_id : "ml_x", j);
+      bench_conn_send (c, p);
+    }
+  /* keep our side going (acks, echoes) while the children count */
+  for (guint i = 0; i < children->len; i++)
+    {
+      Child *ch = g_ptr_array_index (children, i);
+      g_autofree char *rest = NULL;
+
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      rest = child_expect (ch, "done ");
+      last = MAX (last, g_ascii_strtod (rest, NULL));
+    }
+  *server_cpu_us = (bench_proc_cpu_s (server.pid) - cpu0) * 1e6 / ((double) m * k);
+  g_ptr_array_set_size (senders, 0);
+  g_ptr_array_set_size (children, 0);
+  bench_server_stop (&server);
+  return (double) m * k / (last - t0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int hold_port = 0, first = 1, count = 0, expect = 0, echo_port = 0, broadcast_port = 0;
+  gboolean deflate = FALSE, raw = FALSE, operator = FALSE;
+  GOptionEntry entries[] = {
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick, "A few seconds (smoke test)", NULL },
+    { "hold", 0, 0, G_OPTION_ARG_INT, &hold_port, "Client process: hold sessions to this port", "PORT" },
+    { "first", 0, 0, G_OPTION_ARG_INT, &first, "First customer number", "N" },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Sessions", "N" },
+    { "expect", 0, 0, G_OPTION_ARG_INT, &expect, "Fan-out: messages each session should get", "N" },
+    { "deflate", 0, 0, G_OPTION_ARG_NONE, &deflate, "Offer permessage-deflate", NULL },
+    { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "Echo baseline: no protocol", NULL },
+    { "operator", 0, 0, G_OPTION_ARG_NONE, &operator, "Sessions of Alice", NULL },
+    { "echo-server", 0, 0, G_OPTION_ARG_INT, &echo_port, "Run a bare WebSocket echo server", "PORT" },
+    { "broadcast-server", 0, 0, G_OPTION_ARG_INT, &broadcast_port, "Run a bare WebSocket broadcast server", "PORT" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("— benchmark 4: sessions and fan-out");
+  g_autoptr(GError) error = NULL;
+  const guint full_targets[] = { 1000, 5000, 10000 };
+  const guint quick_targets[] = { 200 };
+  const guint *targets = quick ? quick_targets : full_targets;
+  guint n_targets;
+  HoldResult r[2][2];   /* [echo][deflate] */
+  const char *cols[] = { "server", "sessions", "deflate", "RSS per session (KiB)", "× echo", "time to open all", NULL };
+  guint64 nofile;
+  guint m, k;
+  double fan_td, fan_echo, cpu_td = 0, cpu_echo = 0;
+
+  argv0 = argv[0];
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (echo_port > 0)
+    return bench_echo_server_main (echo_port, FALSE);
+  if (broadcast_port > 0)
+    return bench_echo_server_main (broadcast_port, TRUE);
+  if (hold_port > 0)
+    return hold_main (hold_port, first, count, deflate, raw, operator, expect);
+
+  nofile = bench_raise_nofile ();
+  targets = quick ? quick_targets : full_targets;
+  n_targets = quick ? G_N_ELEMENTS (quick_targets) : G_N_ELEMENTS (full_targets);
+  /* the server needs a descriptor per session (and sqlite's) */
+  while (n_targets > 1 && targets[n_targets - 1] + 100 > nofile)
+    n_targets--;
+
+  for (int e = 0; e < 2; e++)
+    for (int d = 0; d < 2; d++)
+      run_hold (e == 1, d == 1, targets, n_targets, &r[e][d]);
+
+  m = quick ? 20 : 500;
+  k = quick ? 20 : 100;
+  fan_echo = run_fanout (TRUE, m, k, &cpu_echo);
+  fan_td = run_fanout (FALSE, m, k, &cpu_td);
+
+  {
+    g_autofree char *note = g_strdup_printf (
+      "Sessions: distinct customers (demo-cust-N) on WebSocket, each after hello / welcome / synced, "
+      "opened by client processes of at most %u sessions (this program with --hold), at most %u "
+      "connecting at once per process, retrying the server's 503s (admission: burst 1,000, 500/s). "
+      "RSS per session = (server VmRSS with the sessions − VmRSS idle) ÷ sessions, 0.5 s after the "
+      "last one is ready. RLIMIT_NOFILE raised to %" G_GUINT64_FORMAT ". Each server configuration "
+      "gets %.0f s: a step (1k → 5k → 10k) that would not fit at the opening rate seen so far is "
+      "skipped and marked (this 2-core machine is shared: the opening rate, not memory, is the limit). "
+      "Baseline: a bare libsoup WebSocket echo server holding as many connections (subprocess, "
+      "same clients, no protocol).", PER_CHILD, IN_FLIGHT, nofile, budget_s);
+
+    bench_section ("4. Server: sessions held, memory per session, fan-out", note);
+  }
+  bench_table_header (cols);
+  for (guint t = 0; t < n_targets; t++)
+    for (int d = 1; d >= 0; d--)
+      for (int e = 1; e >= 0; e--)
+        {
+          g_autofree char *n = g_strdup_printf ("%u", targets[t]);
+          g_autofree char *kb = g_strdup_printf ("%.1f", r[e][d].kb_per_session[t]);
+          g_autofree char *x = g_strdup_printf ("%.2f×", r[e][d].kb_per_session[t] / r[1][d].kb_per_session[t]);
+          g_autofree char *secs = g_strdup_printf ("%.1f s", r[e][d].secs[t]);
+
+          if (t >= r[e][d].reached)
+            {
+              bench_row (e ? "bare libsoup echo (baseline)" : "**tripdesk-server**", n, d ? "yes" : "no",
+                         "not reached in the time budget", "—", "—", NULL);
+              continue;
+            }
+          if (t >= r[1][d].reached)
+            x[0] = '\0';
+          bench_row (e ? "bare libsoup echo (baseline)" : "**tripdesk-server**", n, d ? "yes" : "no", kb, x, secs, NULL);
+          if (!e && (t + 1 == r[0][d].reached) && t < r[1][d].reached)
+            {
+              g_autofree char *fig = g_strdup_printf ("RSS per WebSocket session, %u sessions, %s deflate",
+                                                      targets[t], d ? "with" : "without");
+              g_autofree char *val = g_strdup_printf ("%.1f KiB", r[e][d].kb_per_session[t]);
+              g_autofree char *bv = g_strdup_printf ("echo %.1f KiB", r[1][d].kb_per_session[t]);
+
+              bench_summary ("4. server", fig, val, bv, x);
+            }
+        }
+  {
+    const char *fcols[] = { "server", "operator sessions × messages", "deliveries/s", "× broadcast", "server CPU µs/delivery", "× broadcast", NULL };
+    g_autofree char *mk = g_strdup_printf ("%u × %u", m, k);
+    g_autofree char *a = g_strdup_printf ("%.0f", fan_echo);
+    g_autofree char *b = g_strdup_printf ("%.0f", fan_td);
+    g_autofree char *xb = g_strdup_printf ("%.2f×", fan_td / fan_echo);
+    g_autofree char *ca = g_strdup_printf ("%.1f", cpu_echo);
+    g_autofree char *cb = g_strdup_printf ("%.1f", cpu_td);
+    g_autofree char *xc = g_strdup_printf ("%.2f×", cpu_td / cpu_echo);
+    g_autofree char *val = g_strdup_printf ("%.0f deliveries/s", fan_td);
+    g_autofree char *bv = g_strdup_printf ("broadcast %.0f/s", fan_echo);
+
+    printf ("\nFan-out: %u sessions of Alice (operator of m_lakeside) in client processes of 250 "
+            "(permessage-deflate on, every `msg` parsed with td_packet_parse); %u customers send %u "
+            "`text` messages at once (within their burst allowance); deliveries/s = sessions × messages ÷ "
+            "(last receipt − first send). Baseline: a bare libsoup broadcast server (each frame to every "
+            "other connection), same clients.\n\n", m, MAX (1, k / 20), k);
+    bench_table_header (fcols);
+    bench_row ("bare libsoup broadcast (baseline)", mk, a, "1.00×", ca, "1.00×", NULL);
+    bench_row ("**tripdesk-server**", mk, b, xb, cb, xc, NULL);
+    bench_summary ("4. server", "fan-out to operator sessions", val, bv, xb);
+  }
+  return 0;
+}
