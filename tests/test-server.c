@@ -845,6 +845,55 @@ test_resume_restart (void)
   fixture_free (fx);
 }
 
+/* the pattern other suites use: shutdown, unref at once, a new server on the same port */
+static void
+test_restart_immediate_unref (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  PollClient *p = poll_client_new (fx, "demo-cust-1");
+  WsClient *ws = ws_client_new (fx, "demo-cust-2");
+  g_autoptr(SoupSession) held_session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(GBytes) b = NULL;
+  Held held = { 0, };
+
+  ws_client_hello (ws, -1);
+  poll_client_hello (p, -1);
+  msg = soup_message_new ("POST", p->url);
+  body = g_strdup_printf ("{\"session\":\"%s\",\"cursor\":%" G_GINT64_FORMAT ",\"wait\":30}", p->sid, p->cursor);
+  b = g_bytes_new (body, strlen (body));
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer demo-cust-1");
+  soup_message_set_request_body_from_bytes (msg, "application/json", b);
+  soup_session_send_and_read_async (held_session, msg, G_PRIORITY_DEFAULT, NULL, held_done_cb, &held);
+  while (td_server_get_n_held_polls (fx->server) == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  td_server_shutdown (fx->server, 700);
+  g_assert_finalize_object (fx->server);
+  fx->server = NULL;
+  fixture_start (fx);   /* same port, at once */
+
+  /* the held poll still got its answer, the WebSocket its close */
+  iterate_until (&held.done, "held poll answered after unref");
+  g_assert_cmpuint (held.status, ==, 200);
+  g_assert_nonnull (strstr (held.body, "\"retry_within_ms\":700"));
+  g_free (held.body);
+  iterate_until (&ws->closed, "close after unref");
+
+  /* and the new server serves the same database */
+  json_object_unref (poll_client_request (p, NULL, 0));
+  g_assert_cmpuint (p->status, ==, 200);
+  ws_client_free (ws);
+  ws = ws_client_new (fx, "demo-cust-2");
+  g_assert_nonnull (ws->conn);
+  ws_client_hello (ws, 0);
+
+  ws_client_free (ws);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
 /* an error with this code and ref must come, then the connection still works */
 static void
 expect_ws_error (WsClient   *c,
@@ -1264,6 +1313,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/login-logout", test_login_logout);
   g_test_add_func ("/tripdesk/server/stats", test_stats);
   g_test_add_func ("/tripdesk/server/resume-restart", test_resume_restart);
+  g_test_add_func ("/tripdesk/server/restart-immediate-unref", test_restart_immediate_unref);
   g_test_add_func ("/tripdesk/server/errors", test_errors);
   g_test_add_func ("/tripdesk/server/admission", test_admission);
   g_test_add_func ("/tripdesk/server/websocket-disabled", test_websocket_disabled);

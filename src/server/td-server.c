@@ -1702,6 +1702,18 @@ poll_req_finish (PollReq *req)
  * the server is shutting down (or gone), the last one written disconnects
  * it (soup_server_disconnect() drops every client connection, written or
  * not). */
+static gboolean
+release_answered_soup_cb (gpointer data)
+{
+  SoupServer *soup = data;
+
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (soup), "td-pending")) == 0 &&
+      g_object_get_data (G_OBJECT (soup), "td-closing") != NULL)
+    soup_server_disconnect (soup);
+  g_object_unref (soup);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_answered_msg_finished_cb (SoupServerMessage *msg,
                              gpointer           user_data)
@@ -1711,9 +1723,8 @@ on_answered_msg_finished_cb (SoupServerMessage *msg,
 
   g_signal_handlers_disconnect_by_func (msg, on_answered_msg_finished_cb, user_data);
   g_object_set_data (G_OBJECT (soup), "td-pending", GUINT_TO_POINTER (pending));
-  if (pending == 0 && g_object_get_data (G_OBJECT (soup), "td-closing") != NULL)
-    soup_server_disconnect (soup);
-  g_object_unref (soup);
+  /* libsoup still emits on the server after "finished": let go later */
+  g_idle_add_full (G_PRIORITY_DEFAULT, release_answered_soup_cb, soup, NULL);
 }
 
 static void
@@ -2529,6 +2540,17 @@ default_handler (SoupServer        *server,
   set_error_response (msg, SOUP_STATUS_NOT_FOUND, TD_PROTOCOL_ERROR_NOT_FOUND, "no such endpoint");
 }
 
+static void
+gone_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  set_error_response (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, TD_PROTOCOL_ERROR_INTERNAL, "shutting down");
+  set_retry_after (msg, 1);
+}
+
 /* ------------------------------------------------------------------ GObject */
 
 static void
@@ -2550,7 +2572,16 @@ td_server_dispose (GObject *object)
     }
   stop_listening (self);
   if (self->soup != NULL)
-    soup_disconnect_when_done (self->soup);
+    {
+      /* The SoupServer may outlive us until the last answers are written:
+       * requests still arriving on kept-alive connections must not reach
+       * handlers whose data is gone. */
+      const char *paths[] = { "/healthz", "/v1/login", "/v1/logout", "/v1/stats", "/v1/poll", "/v1/ws" };
+      for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+        soup_server_remove_handler (self->soup, paths[i]);
+      soup_server_add_handler (self->soup, NULL, gone_handler, NULL, NULL);
+      soup_disconnect_when_done (self->soup);
+    }
   g_clear_object (&self->soup);
 
   G_OBJECT_CLASS (td_server_parent_class)->dispose (object);
