@@ -894,6 +894,83 @@ test_restart_immediate_unref (void)
   fixture_free (fx);
 }
 
+static void
+test_poll_paging (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  PollClient *p = poll_client_new (fx, "demo-op-carol");
+  g_autofree char *line = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  JsonObject *o;
+  gint64 synced_cursor = -1;
+  int n_answers = 0;
+
+  td_server_set_rate_limit (fx->server, 1e6, 1e6, 100000);
+  ws_client_hello (cust, -1);
+  line = open_line (cust, "m_harbor", "inquiry", NULL);
+  for (int i = 0; i < 620; i++)
+    {
+      g_autofree char *rid = g_strdup_printf ("pagingpoll%010d", i);
+      send_text (cust, line, rid, "page me");
+    }
+  for (int i = 0; i < 620; i++)
+    g_assert_nonnull (ws_client_expect (cust, "ack"));
+
+  /* a poll session from cursor 0: the backlog comes in pages of at most 500 */
+  p->has_cursor = TRUE;
+  p->cursor = 0;
+  for (;;)
+    {
+      guint from = p->packets->len;
+      gboolean more;
+      o = poll_client_request (p, NULL, 0);
+      g_assert_nonnull (o);
+      n_answers++;
+      more = json_object_get_boolean_member (o, "more");
+      g_assert_cmpuint (p->packets->len - from, <=, 500);
+      for (guint i = from; i < p->packets->len; i++)
+        {
+          JsonObject *pk = g_ptr_array_index (p->packets, i);
+          if (g_strcmp0 (obj_str (pk, "type"), "msg") == 0)
+            {
+              gint64 *id = g_new (gint64, 1);
+              *id = obj_int (obj_obj (pk, "msg"), "id");
+              g_assert_false (g_hash_table_contains (seen, id));   /* nothing twice */
+              g_hash_table_add (seen, id);
+            }
+          else if (g_strcmp0 (obj_str (pk, "type"), "synced") == 0)
+            synced_cursor = obj_int (pk, "cursor");
+        }
+      json_object_unref (o);
+      if (!more)
+        break;
+      g_assert_cmpint (synced_cursor, <, 0);   /* synced only after the backlog */
+    }
+  g_assert_cmpint (n_answers, >=, 2);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 620);
+  g_assert_cmpint (synced_cursor, >, 0);
+  g_assert_cmpint (p->cursor, ==, synced_cursor);
+
+  /* a lost answer: polling again with an older cursor repeats synced */
+  {
+    guint from;
+    p->cursor = synced_cursor - 1;
+    from = p->packets->len;
+    json_object_unref (poll_client_request (p, NULL, 0));
+    g_assert_cmpuint (count_type (p->packets, from, "synced"), ==, 1);
+    g_assert_cmpuint (count_type (p->packets, from, "msg"), ==, 1);
+    /* once the cursor reached it, no more synced */
+    from = p->packets->len;
+    json_object_unref (poll_client_request (p, NULL, 0));
+    g_assert_cmpuint (count_type (p->packets, from, "synced"), ==, 0);
+  }
+
+  ws_client_free (cust);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
 /* an error with this code and ref must come, then the connection still works */
 static void
 expect_ws_error (WsClient   *c,
@@ -1307,6 +1384,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/healthz", test_healthz);
   g_test_add_func ("/tripdesk/server/poll-crosstransport", test_poll_crosstransport);
   g_test_add_func ("/tripdesk/server/dedup-both-transports", test_dedup_both_transports);
+  g_test_add_func ("/tripdesk/server/poll-paging", test_poll_paging);
   g_test_add_func ("/tripdesk/server/read-typing-notes", test_read_typing_notes);
   g_test_add_func ("/tripdesk/server/state-snooze", test_state_snooze);
   g_test_add_func ("/tripdesk/server/history-paging", test_history_paging);
