@@ -2434,6 +2434,14 @@ login_handler (SoupServer        *server,
       return;
     }
 
+  /* each check costs ~80 ms and 64 MiB on a worker: a bounded queue */
+  if (g_thread_pool_unprocessed (self->hash_pool) >= 32)
+    {
+      set_error_response (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, TD_PROTOCOL_ERROR_INTERNAL, "too many logins at once");
+      set_retry_after (msg, 1);
+      return;
+    }
+
   job = g_new0 (LoginJob, 1);
   job->server = g_object_ref (self);
   job->msg = g_object_ref (msg);
