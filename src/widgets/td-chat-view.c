@@ -261,7 +261,16 @@ on_composer_send_cb (TdChatView *self,
   if (self->line == NULL || self->channel == NULL)
     return;
 
-  random_id = td_channel_send_text (self->channel, td_line_get_id (self->line), text);
+  if (td_composer_get_note_mode (composer))
+    {
+      /* an internal note: operators only (the server enforces it too) */
+      g_autoptr(JsonObject) body = json_object_new ();
+
+      json_object_set_string_member (body, "text", text);
+      random_id = td_channel_send (self->channel, td_line_get_id (self->line), "note", body);
+    }
+  else
+    random_id = td_channel_send_text (self->channel, td_line_get_id (self->line), text);
   td_chat_view_scroll_to_bottom (self);
 }
 
@@ -270,7 +279,8 @@ on_composer_typing_cb (TdChatView *self,
                        TdComposer *composer)
 {
   if (self->line && self->channel)
-    td_channel_typing (self->channel, td_line_get_id (self->line), FALSE);
+    td_channel_typing (self->channel, td_line_get_id (self->line),
+                       td_composer_get_note_mode (composer));
 }
 
 /* ---- rows ---- */

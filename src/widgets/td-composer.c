@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "td-canned-popover.h"
 #include "td-composer.h"
 #include "td-widget-util.h"
 #include "td-protocol.h"
@@ -19,6 +20,9 @@ struct _TdComposer
   GtkTextView *text_view;
   GtkButton   *send_button;
   GtkLabel    *placeholder;
+  GtkToggleButton *note_toggle;
+  GtkMenuButton *canned_button;
+  TdCannedPopover *canned_popover;
 
   gint64     (*now) (void);
   gint64       last_typing;
@@ -115,6 +119,120 @@ td_composer_get_text_view (TdComposer *self)
   return self->text_view;
 }
 
+/* ---- internal notes and quick replies (the tools) ---- */
+
+void
+td_composer_set_note_mode (TdComposer *self,
+                           gboolean    note_mode)
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  gtk_toggle_button_set_active (self->note_toggle, note_mode);
+}
+
+gboolean
+td_composer_get_note_mode (TdComposer *self)
+{
+  g_return_val_if_fail (TD_IS_COMPOSER (self), FALSE);
+
+  return gtk_toggle_button_get_active (self->note_toggle);
+}
+
+static void
+on_note_toggled_cb (TdComposer      *self,
+                    GtkToggleButton *toggle)
+{
+  gboolean on = gtk_toggle_button_get_active (toggle);
+
+  td_widget_set_css_class (GTK_WIDGET (self), "note-mode", on);
+  gtk_label_set_text (self->placeholder, on ? _("Write an internal note (not shown to the customer)…")
+                                            : _("Write a reply…"));
+  self->last_typing = 0;
+}
+
+void
+td_composer_insert_text (TdComposer *self,
+                         const char *text)
+{
+  GtkTextBuffer *buffer;
+
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
+  gtk_text_buffer_insert_at_cursor (buffer, text, -1);
+  td_composer_grab_focus (self);
+}
+
+void
+td_composer_set_quick_replies (TdComposer         *self,
+                               const char * const *replies)
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  td_canned_popover_set_replies (self->canned_popover, replies);
+}
+
+gboolean
+td_composer_insert_quick_reply (TdComposer *self,
+                                guint       index)
+{
+  const char * const *replies;
+
+  g_return_val_if_fail (TD_IS_COMPOSER (self), FALSE);
+
+  replies = td_canned_popover_get_replies (self->canned_popover);
+  for (guint i = 0; replies && replies[i]; i++)
+    if (i == index)
+      {
+        td_composer_insert_text (self, replies[i]);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+void
+td_composer_show_quick_replies (TdComposer *self,
+                                const char *filter)
+{
+  g_return_if_fail (TD_IS_COMPOSER (self));
+
+  td_canned_popover_set_filter (self->canned_popover, filter);
+  gtk_menu_button_popup (self->canned_button);
+}
+
+TdCannedPopover *
+td_composer_get_canned_popover (TdComposer *self)
+{
+  g_return_val_if_fail (TD_IS_COMPOSER (self), NULL);
+
+  return self->canned_popover;
+}
+
+static void
+on_canned_chosen_cb (TdComposer      *self,
+                     const char      *text,
+                     TdCannedPopover *popover)
+{
+  td_composer_insert_text (self, text);
+}
+
+/* `/` at the start of the text or after a space opens the quick replies */
+static gboolean
+slash_opens_quick_replies (TdComposer *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter iter;
+
+  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
+  if (gtk_text_iter_is_start (&iter))
+    return TRUE;
+  gtk_text_iter_backward_char (&iter);
+
+  return g_unichar_isspace (gtk_text_iter_get_char (&iter));
+}
+
 static gboolean
 on_key_pressed_cb (TdComposer            *self,
                    guint                  keyval,
@@ -122,6 +240,14 @@ on_key_pressed_cb (TdComposer            *self,
                    GdkModifierType        state,
                    GtkEventControllerKey *controller)
 {
+  if ((keyval == GDK_KEY_slash || keyval == GDK_KEY_KP_Divide) &&
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) == 0 &&
+      slash_opens_quick_replies (self))
+    {
+      td_composer_show_quick_replies (self, NULL);
+      return TRUE;
+    }
+
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return FALSE;
 
@@ -191,8 +317,14 @@ td_composer_class_init (TdComposerClass *klass)
   signals[TYPING] = g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  g_type_ensure (TD_TYPE_CANNED_POPOVER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-composer.ui");
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, note_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, canned_button);
+  gtk_widget_class_bind_template_child (widget_class, TdComposer, canned_popover);
+  gtk_widget_class_bind_template_callback (widget_class, on_note_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_canned_chosen_cb);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, text_view);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, send_button);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, placeholder);

@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "td-canned-popover.h"
+
 G_BEGIN_DECLS
 
 #define TD_TYPE_COMPOSER (td_composer_get_type ())
@@ -30,5 +32,25 @@ void       td_composer_grab_focus (TdComposer *self);
 void       td_composer_set_clock  (TdComposer *self,
                                    gint64    (*now) (void));
 GtkTextView *td_composer_get_text_view (TdComposer *self);
+
+/* ---- tools: internal notes and quick replies ---- */
+/* Note mode: a tinted composer whose text is sent as an internal `note`
+ * (the chat view asks td_composer_get_note_mode() when it sends). */
+void       td_composer_set_note_mode (TdComposer *self,
+                                      gboolean    note_mode);
+gboolean   td_composer_get_note_mode (TdComposer *self);
+/* Inserts at the cursor (replacing the selection) and focuses the text. */
+void       td_composer_insert_text   (TdComposer *self,
+                                      const char *text);
+/* The quick replies of the line's merchant (Ctrl+1…9, `/`, the button). */
+void       td_composer_set_quick_replies  (TdComposer         *self,
+                                           const char * const *replies);
+/* Inserts reply @index (0-based); FALSE when there is none. */
+gboolean   td_composer_insert_quick_reply (TdComposer *self,
+                                           guint       index);
+/* Pops up the filtered list (@filter nullable). */
+void       td_composer_show_quick_replies (TdComposer *self,
+                                           const char *filter);
+TdCannedPopover *td_composer_get_canned_popover (TdComposer *self);
 
 G_END_DECLS

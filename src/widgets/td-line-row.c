@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "td-line-row.h"
+#include "td-sla-badge.h"
 #include "td-widget-util.h"
 
 #define REFRESH_S 20
@@ -27,6 +28,7 @@ struct _TdLineRow
   GtkLabel  *unread;
   GtkLabel  *subtitle;
   GtkLabel  *waiting;
+  TdSlaBadge *sla_badge;
 
   TdLine    *line;
   char      *merchant_name;
@@ -199,6 +201,7 @@ td_line_row_set_line (TdLineRow *self,
       g_clear_object (&self->line);
     }
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  td_sla_badge_set_line (self->sla_badge, line);
 
   if (line == NULL)
     return;
@@ -265,6 +268,7 @@ td_line_row_class_init (TdLineRowClass *klass)
   object_class->finalize = td_line_row_finalize;
 
   g_type_ensure (ADW_TYPE_AVATAR);
+  g_type_ensure (TD_TYPE_SLA_BADGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-line-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TdLineRow, avatar);
@@ -275,6 +279,7 @@ td_line_row_class_init (TdLineRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdLineRow, unread);
   gtk_widget_class_bind_template_child (widget_class, TdLineRow, subtitle);
   gtk_widget_class_bind_template_child (widget_class, TdLineRow, waiting);
+  gtk_widget_class_bind_template_child (widget_class, TdLineRow, sla_badge);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -288,4 +293,12 @@ GtkWidget *
 td_line_row_new (void)
 {
   return g_object_new (TD_TYPE_LINE_ROW, NULL);
+}
+
+TdSlaBadge *
+td_line_row_get_sla_badge (TdLineRow *self)
+{
+  g_return_val_if_fail (TD_IS_LINE_ROW (self), NULL);
+
+  return self->sla_badge;
 }

@@ -37,4 +37,7 @@ char       *td_line_dup_display_title (const char *title,
 /* The translated, user-facing name of a busi ("Inquiry", "Feedback"…). */
 const char *td_busi_get_label      (TdBusi busi);
 
+/* The first-response countdown (tools). */
+struct _TdSlaBadge *td_line_row_get_sla_badge (TdLineRow *self);
+
 G_END_DECLS

@@ -36,6 +36,8 @@ struct _TdWindow
   GtkListView        *line_view;
   GtkStack           *content_stack;
   TdChatView         *chat_view;
+  TdContextPane      *context_pane;
+  TdDeskTools        *tools;
 
   GSettings          *settings;
   TdChannel          *channel;
@@ -612,6 +614,7 @@ td_window_set_channel (TdWindow  *self,
 
   if (channel == NULL)
     {
+      td_desk_tools_channel_changed (self->tools);
       td_window_show_login (self);
       return;
     }
@@ -647,6 +650,7 @@ td_window_set_channel (TdWindow  *self,
   rebuild_merchants (self);
   update_connection (self);
   schedule_counts (self);
+  td_desk_tools_channel_changed (self->tools);
   gtk_stack_set_visible_child_name (self->main_stack, "desk");
 }
 
@@ -772,6 +776,22 @@ td_window_is_line_visible (TdWindow   *self,
          td_chat_view_is_line_visible (self->chat_view, line_id);
 }
 
+TdDeskTools *
+td_window_get_tools (TdWindow *self)
+{
+  g_return_val_if_fail (TD_IS_WINDOW (self), NULL);
+
+  return self->tools;
+}
+
+TdContextPane *
+td_window_get_context_pane (TdWindow *self)
+{
+  g_return_val_if_fail (TD_IS_WINDOW (self), NULL);
+
+  return self->context_pane;
+}
+
 void
 td_window_show_toast (TdWindow   *self,
                       const char *text)
@@ -838,6 +858,7 @@ td_window_dispose (GObject *object)
   if (self->selection)
     g_signal_handlers_disconnect_by_data (self->selection, self);
 
+  g_clear_object (&self->tools);
   gtk_widget_dispose_template (GTK_WIDGET (self), TD_TYPE_WINDOW);
 
   g_clear_object (&self->channel_signals);
@@ -875,6 +896,7 @@ td_window_class_init (TdWindowClass *klass)
   g_type_ensure (TD_TYPE_LOGIN_PAGE);
   g_type_ensure (TD_TYPE_CHAT_VIEW);
   g_type_ensure (TD_TYPE_CONNECTION_BANNER);
+  g_type_ensure (TD_TYPE_CONTEXT_PANE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TdWindow, toast_overlay);
@@ -893,6 +915,7 @@ td_window_class_init (TdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdWindow, line_view);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, TdWindow, context_pane);
   gtk_widget_class_bind_template_callback (widget_class, on_views_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_merchants_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
@@ -936,6 +959,7 @@ td_window_init (TdWindow *self)
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   update_lines_title (self);
+  self->tools = td_desk_tools_new (GTK_WIDGET (self));
 }
 
 TdWindow *
@@ -950,6 +974,7 @@ td_window_new (GtkApplication *app,
       g_autofree char *merchant = g_settings_get_string (settings, "last-merchant");
 
       g_set_object (&self->settings, settings);
+      td_desk_tools_set_settings (self->tools, settings);
       g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);

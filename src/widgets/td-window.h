@@ -8,6 +8,8 @@
 
 #include "td-channel.h"
 #include "td-chat-view.h"
+#include "td-context-pane.h"
+#include "td-desk-tools.h"
 #include "td-login-page.h"
 
 G_BEGIN_DECLS
@@ -57,5 +59,8 @@ void         td_window_step_line       (TdWindow *self,
                                         int       delta);
 void         td_window_show_toast      (TdWindow   *self,
                                         const char *text);
+/* The operator tools (actions "tools.*") and the customer's context pane. */
+TdDeskTools *td_window_get_tools       (TdWindow *self);
+TdContextPane *td_window_get_context_pane (TdWindow *self);
 
 G_END_DECLS
