@@ -504,6 +504,91 @@ test_notifications (void)
   customer_free (other);
 }
 
+typedef struct
+{
+  const char *line_id;
+  gint64      upto;
+} ReadSeen;
+
+static void
+on_customer_read_cb (TdBus    *bus,
+                     TdPacket *packet,
+                     ReadSeen *seen)
+{
+  if (g_strcmp0 (packet->line_id, seen->line_id) == 0 && g_strcmp0 (packet->reader, "o_alice") == 0)
+    seen->upto = MAX (seen->upto, packet->upto);
+}
+
+static gboolean
+operator_read_seen (gpointer data)
+{
+  return ((ReadSeen *) data)->upto >= 1;
+}
+
+static gboolean
+customer_read_shown (gpointer data)
+{
+  return td_chat_view_get_customer_read (td_window_get_chat_view (td_application_get_window (app))) >= 2;
+}
+
+static gboolean
+typing_shown (gpointer data)
+{
+  const char *text = td_chat_view_get_typing_text (td_window_get_chat_view (td_application_get_window (app)));
+
+  return text != NULL && strstr (text, "is typing") != NULL;
+}
+
+static gboolean
+line_seq_at_least (gpointer data)
+{
+  Customer *c = data;
+  TdLine *line = td_store_lookup_line (td_channel_get_store (c->channel), td_line_get_id (c->line));
+
+  return line != NULL && td_line_get_last_seq (line) >= 2;
+}
+
+/* Read marks both ways, and the customer's typing */
+static void
+test_read_and_typing (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  TdChatView *chat = td_window_get_chat_view (window);
+  Customer *lina = customer_new ("demo-cust-4", "m_lakeside");
+  const char *line_id = td_line_get_id (lina->line);
+  ReadSeen seen = { line_id, 0 };
+
+  g_signal_connect (td_channel_get_bus (lina->channel), "packet::read",
+                    G_CALLBACK (on_customer_read_cb), &seen);
+  g_free (td_channel_send_text (lina->channel, line_id, "Is the pool open in winter?"));
+  wait_until (shown_in_window, (gpointer) line_id, "the line");
+
+  /* On screen in a focused window: the operator's read mark goes out */
+  td_application_set_line_visible_func (app, fake_visible, NULL);
+  visible_line = line_id;
+  g_assert_true (td_window_open_line (window, line_id));
+  gtk_window_present (GTK_WINDOW (window));
+  if (td_window_is_line_visible (window, line_id))
+    wait_until (operator_read_seen, &seen, "Alice's read mark at the customer");
+  else
+    g_test_message ("the window is not focused under this X server: read mark not checked");
+
+  /* The customer reads the answer: the chat shows it */
+  td_composer_set_text (td_chat_view_get_composer (chat), "Yes, it is heated all year.");
+  g_assert_true (td_composer_submit (td_chat_view_get_composer (chat)));
+  wait_until (line_seq_at_least, lina, "the answer at the customer");
+  td_channel_mark_read (lina->channel, line_id, 2);
+  wait_until (customer_read_shown, NULL, "the customer's read mark");
+
+  /* The customer types */
+  td_channel_typing (lina->channel, line_id, FALSE);
+  wait_until (typing_shown, NULL, "the typing indicator");
+
+  td_application_set_line_visible_func (app, NULL, NULL);
+  g_signal_handlers_disconnect_by_data (td_channel_get_bus (lina->channel), &seen);
+  customer_free (lina);
+}
+
 static gboolean
 busy_line (gpointer data)
 {
@@ -587,6 +672,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/app/packet-in-list", test_packet_in_list);
   g_test_add_func ("/tripdesk/app/composer-reaches-server", test_composer_reaches_server);
   g_test_add_func ("/tripdesk/app/notifications", test_notifications);
+  g_test_add_func ("/tripdesk/app/read-and-typing", test_read_and_typing);
   g_test_add_func ("/tripdesk/app/screenshot", test_screenshot);
 
   ret = g_test_run ();

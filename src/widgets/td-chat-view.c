@@ -538,6 +538,14 @@ td_chat_view_get_new_messages_visible (TdChatView *self)
   return gtk_widget_get_visible (GTK_WIDGET (self->new_messages_button));
 }
 
+gint64
+td_chat_view_get_customer_read (TdChatView *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_VIEW (self), 0);
+
+  return self->customer_read;
+}
+
 const char *
 td_chat_view_get_typing_text (TdChatView *self)
 {

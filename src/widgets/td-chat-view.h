@@ -29,6 +29,8 @@ gboolean     td_chat_view_get_pinned       (TdChatView *self);
 gboolean     td_chat_view_get_new_messages_visible (TdChatView *self);
 /* The typing indicator's text, NULL when hidden. */
 const char  *td_chat_view_get_typing_text  (TdChatView *self);
+/* The customer's read mark on this line (a line_seq; 0: none seen). */
+gint64       td_chat_view_get_customer_read (TdChatView *self);
 /* Sends a read mark if the line is on screen in a focused window. */
 void         td_chat_view_update_read      (TdChatView *self);
 /* The line is on screen in a focused window. */
