@@ -74,7 +74,7 @@ main (int    argc,
 {
   g_autofree char *server = NULL;
   g_autofree char *transport_name = NULL;
-  int customers = 10, first = 1;
+  int customers = 10, first = 1, poll_wait = 0;
   double rate = 5, duration = 10, reply_p = -1, chinese = -1;
   gint64 seed = -1;
   gboolean login = FALSE, quiet = FALSE;
@@ -89,6 +89,7 @@ main (int    argc,
     { "login", 0, 0, G_OPTION_ARG_NONE, &login, "Log in with POST /v1/login instead of the demo tokens", NULL },
     { "reply-probability", 0, 0, G_OPTION_ARG_DOUBLE, &reply_p, "Chance of answering an operator (default 0.6)", "P" },
     { "chinese", 0, 0, G_OPTION_ARG_DOUBLE, &chinese, "Share of travellers writing in Chinese (default 0.2)", "P" },
+    { "poll-wait", 0, 0, G_OPTION_ARG_INT, &poll_wait, "Long-poll wait in seconds (default 25)", "S" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress lines", NULL },
     { NULL }
   };
@@ -123,7 +124,7 @@ main (int    argc,
       g_printerr ("tripdesk-sim: --server must be an http:// or https:// URL\n");
       return 2;
     }
-  if (customers < 1 || first < 1 || rate <= 0 || duration < 0)
+  if (customers < 1 || first < 1 || rate <= 0 || duration < 0 || poll_wait < 0)
     {
       g_printerr ("tripdesk-sim: --customers, --first-customer and --rate must be positive, --duration not negative\n");
       return 2;
@@ -143,6 +144,7 @@ main (int    argc,
   td_sim_set_duration (sim, duration);
   td_sim_set_first_customer (sim, (guint) first);
   td_sim_set_use_login (sim, login);
+  td_sim_set_poll_wait (sim, (guint) poll_wait);
   if (reply_p >= 0)
     td_sim_set_reply_probability (sim, reply_p);
   if (chinese >= 0)

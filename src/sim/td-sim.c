@@ -84,6 +84,7 @@ struct _TdSim
   guint           reply_max_ms;
   double          chinese_share;
   guint           drain_ms;
+  guint           poll_wait_s;
 
   GRand          *rand;
   GPtrArray      *customers;   /* Customer* */
@@ -823,6 +824,8 @@ customer_connect (Customer   *c,
 
   c->channel = td_channel_new (self->base_url, token, c->store, NULL);
   td_channel_set_transport_policy (c->channel, c->policy);
+  if (self->poll_wait_s > 0)
+    td_channel_set_poll_wait (c->channel, self->poll_wait_s);
   probe->customer = c;
   c->probe = g_object_ref (probe);
   /* after parse, before the filter: sees echoes the store already holds */
@@ -1283,6 +1286,15 @@ td_sim_set_chinese_share (TdSim  *self,
   g_return_if_fail (TD_IS_SIM (self));
   g_return_if_fail (!self->running);
   self->chinese_share = CLAMP (share, 0.0, 1.0);
+}
+
+void
+td_sim_set_poll_wait (TdSim *self,
+                      guint  wait_s)
+{
+  g_return_if_fail (TD_IS_SIM (self));
+  g_return_if_fail (!self->running);
+  self->poll_wait_s = MIN (wait_s, TD_POLL_MAX_WAIT_S);
 }
 
 void

@@ -162,6 +162,9 @@ void         td_sim_set_reply_delay     (TdSim *self,
 /* Share of customers writing in Chinese (default 0.2). */
 void         td_sim_set_chinese_share   (TdSim  *self,
                                          double  share);
+/* The long-poll wait of every channel (s; 0 = the channel's default, 25). */
+void         td_sim_set_poll_wait       (TdSim *self,
+                                         guint  wait_s);
 /* How long "finished" waits for outstanding acks (ms, default 30 000). */
 void         td_sim_set_drain_timeout   (TdSim *self,
                                          guint  timeout_ms);
