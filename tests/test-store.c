@@ -495,6 +495,158 @@ test_newer_schema (void)
 }
 
 static void
+test_upgrade_from_v1 (void)
+{
+  g_autofree char *path = tmp_db ("v1.db");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+    g_autoptr(TdLine) l = make_line ("ml_1", "c_1");
+
+    g_assert_no_error (error);
+    td_store_set_me (store, "o_alice", TD_ROLE_OPERATOR, "Alice");
+    apply_line (store, 1, l);
+    for (int i = 1; i <= 3; i++)
+      {
+        g_autoptr(TdMessage) m = make_msg (i, "ml_1", i, "c_1", TD_ROLE_CUSTOMER, "hi", 1000 + i, NULL);
+
+        apply_msg (store, 1 + i, m);
+      }
+  }
+  {
+    /* make it a schema 1 cache */
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE lines DROP COLUMN read_upto;"
+                                       "ALTER TABLE lines DROP COLUMN last_op_seq;"
+                                       "ALTER TABLE lines DROP COLUMN preview_seq;"
+                                       "UPDATE lines SET unread = 0, waiting_since = 0;"
+                                       "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+    g_autoptr(TdMessage) m = make_msg (4, "ml_1", 4, "c_1", TD_ROLE_CUSTOMER, "still there?", 2000, NULL);
+    Counts n;
+    TdLine *l;
+
+    g_assert_no_error (error);
+    g_assert_null (td_store_get_recovered_message (store));
+    counts_init (&n);
+    g_signal_connect (store, "committed", G_CALLBACK (on_committed), &n);
+    apply_msg (store, 10, m);
+    wait_commits (&n, 1);
+    /* derived afresh from every message, not only the new one */
+    l = td_store_lookup_line (store, "ml_1");
+    g_assert_cmpint (td_line_get_unread (l), ==, 4);
+    g_assert_cmpint (td_line_get_waiting_since (l), ==, 1001);
+    g_assert_cmpstr (td_line_get_preview (l), ==, "still there?");
+    counts_clear (&n);
+  }
+  remove_tree (path);
+}
+
+/* The line's fields kept message by message match their definitions, whatever
+ * the order of arrival (live, history pages filling older ones, reads). */
+static void
+test_incremental_fields (void)
+{
+  for (guint32 seed = 1; seed <= 12; seed++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+      g_autoptr(TdLine) l = make_line ("ml_1", "c_1");
+      const int n = 120;
+      TdRole roles[121];
+      gint64 read_upto = 0, cursor = 1, last_op = 0, waiting = 0;
+      int unread = 0, delivered_low, delivered_high;
+      TdLine *live;
+      Counts c;
+
+      counts_init (&c);
+      g_signal_connect (store, "committed", G_CALLBACK (on_committed), &c);
+      td_store_set_me (store, "o_alice", TD_ROLE_OPERATOR, "Alice");
+      apply_line (store, cursor++, l);
+      for (int i = 1; i <= n; i++)
+        roles[i] = g_rand_int_range (rand, 0, 3) == 0 ? TD_ROLE_OPERATOR : TD_ROLE_CUSTOMER;
+
+      /* the newest half first (a snapshot), then live ones and older pages
+       * interleaved with reads */
+      delivered_low = n / 2;
+      delivered_high = n / 2 - 1;
+      while (delivered_low > 1 || delivered_high < n)
+        {
+          int what = g_rand_int_range (rand, 0, 4);
+
+          if ((what == 0 || delivered_high == n) && delivered_low > 1)
+            {
+              /* an older page */
+              int from = MAX (1, delivered_low - g_rand_int_range (rand, 1, 15));
+              g_autoptr(TdPacket) h = td_packet_new (TD_PACKET_HISTORY);
+
+              h->line_id = g_strdup ("ml_1");
+              h->messages = g_ptr_array_new_with_free_func (g_object_unref);
+              for (int i = from; i < delivered_low; i++)
+                g_ptr_array_add (h->messages, make_msg (i, "ml_1", i, roles[i] == TD_ROLE_CUSTOMER ? "c_1" : "o_bob",
+                                                        roles[i], "old", 1000 * i, NULL));
+              td_store_apply_packet (store, h, FALSE);
+              delivered_low = from;
+            }
+          else if (what == 1)
+            {
+              /* a read mark by an operator, somewhere below the top */
+              g_autoptr(TdPacket) r = td_packet_new (TD_PACKET_READ);
+
+              r->has_cursor = TRUE;
+              r->cursor = cursor++;
+              r->line_id = g_strdup ("ml_1");
+              r->reader = g_strdup (g_rand_boolean (rand) ? "o_alice" : "o_bob");
+              r->upto = g_rand_int_range (rand, 1, MAX (delivered_high, 1) + 1);
+              read_upto = MAX (read_upto, r->upto);
+              td_store_apply_packet (store, r, TRUE);
+            }
+          else if (delivered_high < n)
+            {
+              int i = ++delivered_high;
+              g_autoptr(TdMessage) m = make_msg (i, "ml_1", i, roles[i] == TD_ROLE_CUSTOMER ? "c_1" : "o_bob",
+                                                 roles[i], i == n ? "the last one" : "live", 1000 * i, NULL);
+
+              apply_msg (store, cursor++, m);
+            }
+          if (g_rand_int_range (rand, 0, 3) == 0)
+            td_store_flush (store);   /* batches of every size */
+        }
+      td_store_sync (store);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      wait_uint (&c.commits, 1);
+
+      for (int i = 1; i <= n; i++)
+        {
+          if (roles[i] == TD_ROLE_CUSTOMER && i > read_upto)
+            unread++;
+          if (roles[i] == TD_ROLE_OPERATOR)
+            last_op = i;
+        }
+      for (int i = n; i > last_op; i--)
+        waiting = 1000 * i;   /* the first customer message after the last answer */
+      if (last_op == n)
+        waiting = 0;
+
+      live = td_store_lookup_line (store, "ml_1");
+      g_assert_cmpint (td_line_get_last_seq (live), ==, n);
+      g_assert_cmpint (td_line_get_updated (live), ==, 1000 * n);
+      g_assert_cmpstr (td_line_get_preview (live), ==, "the last one");
+      g_assert_cmpint (td_line_get_last_sender_role (live), ==, roles[n]);
+      g_assert_cmpint (td_line_get_unread (live), ==, unread);
+      g_assert_cmpint (td_line_get_waiting_since (live), ==, waiting);
+      counts_clear (&c);
+    }
+}
+
+static void
 search_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -679,6 +831,8 @@ main (int    argc,
   g_test_add_func ("/tripdesk/store/outbox", test_outbox);
   g_test_add_func ("/tripdesk/store/corrupt-moved-aside", test_corrupt_moved_aside);
   g_test_add_func ("/tripdesk/store/newer-schema", test_newer_schema);
+  g_test_add_func ("/tripdesk/store/upgrade-from-v1", test_upgrade_from_v1);
+  g_test_add_func ("/tripdesk/store/incremental-fields", test_incremental_fields);
   g_test_add_func ("/tripdesk/store/fts-cjk", test_fts_cjk);
   g_test_add_func ("/tripdesk/store/gap", test_gap);
   g_test_add_func ("/tripdesk/store/pages", test_pages);

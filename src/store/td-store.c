@@ -171,10 +171,40 @@ result_free (Result *r)
 /* ------------------------------------------------------------------------ */
 /* The worker's view: the connection and what it needs                      */
 
+/* What the worker knows of a line's client-side fields, kept up to date
+ * message by message (no SQL per message); `full` asks for a recompute
+ * from the messages at the end of the batch, `recount` for unread only. */
+typedef struct
+{
+  char    *uid;
+  gint64   last_seq;
+  gint64   updated;
+  gint64   preview_seq;
+  gint64   last_op_seq;
+  gint64   waiting_since;
+  gint64   read_upto;
+  int      unread;
+  TdRole   last_role;
+  char    *preview;
+  gboolean full;
+  gboolean recount;
+} LineState;
+
+static void
+line_state_free (gpointer data)
+{
+  LineState *st = data;
+
+  g_free (st->uid);
+  g_free (st->preview);
+  g_free (st);
+}
+
 typedef struct
 {
   sqlite3    *db;
   GHashTable *stmts;      /* const char *sql → sqlite3_stmt* */
+  GHashTable *states;     /* line id → LineState* (worker only) */
   char       *me_id;
   TdRole      me_role;
   gboolean    has_cursor;
@@ -250,7 +280,8 @@ static const char schema_sql[] =
   "  last_seq INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0,"
   "  updated INTEGER NOT NULL DEFAULT 0, unread INTEGER NOT NULL DEFAULT 0,"
   "  preview TEXT, last_sender_role INTEGER NOT NULL DEFAULT 0,"
-  "  waiting_since INTEGER NOT NULL DEFAULT 0);"
+  "  waiting_since INTEGER NOT NULL DEFAULT 0, read_upto INTEGER NOT NULL DEFAULT 0,"
+  "  last_op_seq INTEGER NOT NULL DEFAULT 0, preview_seq INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE IF NOT EXISTS messages ("
   "  id INTEGER PRIMARY KEY, line TEXT NOT NULL, line_seq INTEGER NOT NULL,"
   "  sender_id TEXT, sender_role INTEGER NOT NULL, sender_name TEXT,"
@@ -379,6 +410,7 @@ db_free (Db *d)
     }
   if (d->db)
     sqlite3_close (d->db);
+  g_clear_pointer (&d->states, g_hash_table_unref);
   g_free (d->me_id);
   g_free (d);
 }
@@ -394,6 +426,7 @@ db_open (const char  *path,
   int version = 0;
 
   d->stmts = g_hash_table_new (NULL, NULL);
+  d->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, line_state_free);
   rc = sqlite3_open_v2 (path ? path : ":memory:", &d->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL);
@@ -431,12 +464,30 @@ db_open (const char  *path,
       return NULL;
     }
 
-  if (!exec (d, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &local_error)
+  if (!exec (d, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; "
+                "PRAGMA mmap_size = 268435456;", &local_error)
       || !exec (d, "BEGIN IMMEDIATE", &local_error))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       db_free (d);
       return NULL;
+    }
+  if (version == 1)
+    {
+      /* 1 → 2: the incremental line fields; every line is recomputed on
+       * its next change (preview_seq -1) */
+      if (!exec (d, "ALTER TABLE lines ADD COLUMN read_upto INTEGER NOT NULL DEFAULT 0;"
+                    "ALTER TABLE lines ADD COLUMN last_op_seq INTEGER NOT NULL DEFAULT 0;"
+                    "ALTER TABLE lines ADD COLUMN preview_seq INTEGER NOT NULL DEFAULT -1;"
+                    "PRAGMA user_version = 2", &local_error))
+        {
+          exec (d, "ROLLBACK", NULL);
+          g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_CORRUPT,
+                       "the cache could not be upgraded: %s", local_error->message);
+          db_free (d);
+          return NULL;
+        }
     }
   if (version == 0)
     {
@@ -645,6 +696,91 @@ check_gap (Tx        *tx,
     }
 }
 
+static LineState *
+get_state (Tx         *tx,
+           const char *line_id)
+{
+  Db *d = tx->d;
+  LineState *st = g_hash_table_lookup (d->states, line_id);
+  sqlite3_stmt *s;
+
+  if (st != NULL)
+    return st;
+
+  st = g_new0 (LineState, 1);
+  s = stmt (d, "SELECT uid, last_seq, updated, unread, preview, last_sender_role, waiting_since, "
+               "read_upto, last_op_seq, preview_seq FROM lines WHERE id = ?1");
+  if (s)
+    {
+      bind_text (s, 1, line_id);
+      if (sqlite3_step (s) == SQLITE_ROW)
+        {
+          st->uid = g_strdup (col_text (s, 0));
+          st->last_seq = sqlite3_column_int64 (s, 1);
+          st->updated = sqlite3_column_int64 (s, 2);
+          st->unread = sqlite3_column_int (s, 3);
+          st->preview = g_strdup (col_text (s, 4));
+          st->last_role = (TdRole) sqlite3_column_int (s, 5);
+          st->waiting_since = sqlite3_column_int64 (s, 6);
+          st->read_upto = sqlite3_column_int64 (s, 7);
+          st->last_op_seq = sqlite3_column_int64 (s, 8);
+          st->preview_seq = sqlite3_column_int64 (s, 9);
+          /* an upgraded cache: derive everything once */
+          st->full = st->preview_seq < 0;
+        }
+      sqlite3_reset (s);
+    }
+  g_hash_table_insert (d->states, g_strdup (line_id), st);
+  return st;
+}
+
+/* A message new to the store: its effect on the line's fields. */
+static void
+note_message (Tx        *tx,
+              TdMessage *m)
+{
+  Db *d = tx->d;
+  LineState *st = get_state (tx, td_message_get_line_id (m));
+  gint64 seq = td_message_get_line_seq (m);
+  gint64 ts = td_message_get_ts (m);
+  TdRole role = td_message_get_sender_role (m);
+  TdKind kind = td_message_get_kind (m);
+  gboolean from_operator = role == TD_ROLE_OPERATOR && kind != TD_KIND_SYSTEM && kind != TD_KIND_NOTE;
+
+  if (seq <= 0 || st->full)
+    return;   /* notes change none of them */
+
+  st->last_seq = MAX (st->last_seq, seq);
+  st->updated = MAX (st->updated, ts);
+  if (seq > st->preview_seq)
+    {
+      g_free (st->preview);
+      st->preview = td_message_dup_preview (m);
+      st->last_role = role;
+      st->preview_seq = seq;
+    }
+
+  if (from_operator && seq > st->last_op_seq)
+    {
+      if (seq == st->last_seq)
+        {
+          st->last_op_seq = seq;
+          st->waiting_since = 0;
+        }
+      else
+        st->full = TRUE;   /* an older answer: who is waiting since when? */
+    }
+  else if (role == TD_ROLE_CUSTOMER && seq > st->last_op_seq)
+    st->waiting_since = st->waiting_since ? MIN (st->waiting_since, ts) : ts;
+
+  if (d->me_id != NULL && seq > st->read_upto)
+    {
+      if (d->me_role == TD_ROLE_OPERATOR ? role == TD_ROLE_CUSTOMER
+                                         : g_strcmp0 (td_message_get_sender_id (m), d->me_id) != 0)
+        st->unread++;
+    }
+}
+
 static void
 apply_message (Tx        *tx,
                TdMessage *m)
@@ -701,7 +837,12 @@ apply_message (Tx        *tx,
       ensure_line (tx, td_message_get_line_id (m));
       mark_dirty (tx, td_message_get_line_id (m));
       if (!existed)
-        check_gap (tx, m);
+        {
+          check_gap (tx, m);
+          note_message (tx, m);
+        }
+      else
+        get_state (tx, td_message_get_line_id (m))->full = TRUE;
     }
 
   /* Our own message, by ack or echo: it completes its outbox row. */
@@ -752,7 +893,18 @@ apply_line (Tx     *tx,
   sqlite3_bind_int64 (s, 12, td_line_get_created (l));
   sqlite3_bind_int64 (s, 13, td_line_get_updated (l));
   if (step_done (tx->d, s))
-    mark_dirty (tx, td_line_get_id (l));
+    {
+      LineState *st = get_state (tx, td_line_get_id (l));
+
+      if (g_strcmp0 (st->uid, td_line_get_uid (l)) != 0)
+        {
+          g_free (st->uid);
+          st->uid = g_strdup (td_line_get_uid (l));
+        }
+      st->last_seq = MAX (st->last_seq, td_line_get_last_seq (l));
+      st->updated = MAX (st->updated, td_line_get_updated (l));
+      mark_dirty (tx, td_line_get_id (l));
+    }
 }
 
 static void
@@ -772,7 +924,18 @@ apply_read (Tx         *tx,
   sqlite3_bind_int64 (s, 3, upto);
   if (step_done (tx->d, s))
     {
+      Db *d = tx->d;
+      LineState *st;
+
       ensure_line (tx, line_id);
+      st = get_state (tx, line_id);
+      if (d->me_id != NULL && upto > st->read_upto
+          && (d->me_role == TD_ROLE_OPERATOR ? g_strcmp0 (reader, st->uid) != 0
+                                             : g_strcmp0 (reader, d->me_id) == 0))
+        {
+          st->read_upto = upto;
+          st->recount = TRUE;
+        }
       mark_dirty (tx, line_id);
     }
 }
@@ -813,31 +976,24 @@ query_int (Db         *d,
   return v;
 }
 
-/* Recomputes a line's client-side fields and returns its snapshot. */
-static TdLine *
-refresh_line (Tx         *tx,
-              const char *line_id)
+/* Derives a line's client-side fields from its messages (SQL). */
+static void
+recompute (Tx         *tx,
+           const char *line_id,
+           LineState  *st)
 {
   Db *d = tx->d;
   sqlite3_stmt *s;
-  g_autofree char *uid = NULL;
-  g_autofree char *preview = NULL;
-  gint64 max_seq, max_ts, last_op, waiting = 0, upto;
-  int unread = 0;
-  TdRole last_role = TD_ROLE_CUSTOMER;
-  TdLine *snap = NULL;
 
-  s = stmt (d, "SELECT uid FROM lines WHERE id = ?1");
-  if (s == NULL)
-    return NULL;
-  bind_text (s, 1, line_id);
-  if (sqlite3_step (s) == SQLITE_ROW)
-    uid = g_strdup (col_text (s, 0));
-  sqlite3_reset (s);
+  st->last_seq = MAX (st->last_seq,
+                      query_int (d, "SELECT MAX(line_seq) FROM messages WHERE line = ?1", line_id, NULL, 0, 0));
+  st->updated = MAX (st->updated,
+                     query_int (d, "SELECT MAX(ts) FROM messages WHERE line = ?1 AND line_seq > 0",
+                                line_id, NULL, 0, 0));
 
-  max_seq = query_int (d, "SELECT MAX(line_seq) FROM messages WHERE line = ?1", line_id, NULL, 0, 0);
-  max_ts = query_int (d, "SELECT MAX(ts) FROM messages WHERE line = ?1 AND line_seq > 0", line_id, NULL, 0, 0);
-
+  g_clear_pointer (&st->preview, g_free);
+  st->preview_seq = 0;
+  st->last_role = TD_ROLE_CUSTOMER;
   s = stmt (d, "SELECT " MESSAGE_COLS " FROM messages WHERE line = ?1 AND line_seq > 0 "
                "ORDER BY line_seq DESC LIMIT 1");
   if (s)
@@ -847,46 +1003,78 @@ refresh_line (Tx         *tx,
         {
           g_autoptr(TdMessage) last = message_from_row (s);
 
-          preview = td_message_dup_preview (last);
-          last_role = td_message_get_sender_role (last);
+          st->preview = td_message_dup_preview (last);
+          st->last_role = td_message_get_sender_role (last);
+          st->preview_seq = td_message_get_line_seq (last);
         }
       sqlite3_reset (s);
     }
 
-  last_op = query_int (d, "SELECT MAX(line_seq) FROM messages WHERE line = ?1 AND sender_role = 1 "
-                          "AND line_seq > 0 AND kind NOT IN ('system', 'note')", line_id, NULL, 0, 0);
-  waiting = query_int (d, "SELECT MIN(ts) FROM messages WHERE line = ?1 AND sender_role = 0 AND line_seq > ?3",
-                       line_id, NULL, last_op, 0);
-  /* ?2 is unused above: bind order helper expects it; keep the query simple */
+  st->last_op_seq = query_int (d, "SELECT MAX(line_seq) FROM messages WHERE line = ?1 AND sender_role = 1 "
+                                  "AND line_seq > 0 AND kind NOT IN ('system', 'note')", line_id, NULL, 0, 0);
+  st->waiting_since = query_int (d, "SELECT MIN(ts) FROM messages WHERE line = ?1 AND ?2 IS NULL "
+                                    "AND sender_role = 0 AND line_seq > ?3",
+                                 line_id, NULL, st->last_op_seq, 0);
 
   if (d->me_id != NULL && d->me_role == TD_ROLE_OPERATOR)
-    {
-      upto = query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader != ?2",
-                        line_id, uid ? uid : "", 0, 0);
-      unread = (int) query_int (d, "SELECT COUNT(*) FROM messages WHERE line = ?1 AND ?2 IS NOT NULL "
-                                   "AND sender_role = 0 AND line_seq > ?3",
-                                line_id, "", upto, 0);
-    }
+    st->read_upto = query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader != ?2",
+                               line_id, st->uid ? st->uid : "", 0, 0);
   else if (d->me_id != NULL)
-    {
-      upto = query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader = ?2",
-                        line_id, d->me_id, 0, 0);
-      unread = (int) query_int (d, "SELECT COUNT(*) FROM messages WHERE line = ?1 AND sender_id != ?2 "
-                                   "AND line_seq > ?3",
-                                line_id, d->me_id, upto, 0);
-    }
+    st->read_upto = query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader = ?2",
+                               line_id, d->me_id, 0, 0);
+  st->recount = TRUE;
+}
+
+static void
+recount_unread (Tx         *tx,
+                const char *line_id,
+                LineState  *st)
+{
+  Db *d = tx->d;
+
+  if (d->me_id != NULL && d->me_role == TD_ROLE_OPERATOR)
+    st->unread = (int) query_int (d, "SELECT COUNT(*) FROM messages WHERE line = ?1 AND ?2 IS NULL "
+                                     "AND sender_role = 0 AND line_seq > ?3",
+                                  line_id, NULL, st->read_upto, 0);
+  else if (d->me_id != NULL)
+    st->unread = (int) query_int (d, "SELECT COUNT(*) FROM messages WHERE line = ?1 AND sender_id != ?2 "
+                                     "AND line_seq > ?3",
+                                  line_id, d->me_id, st->read_upto, 0);
+  else
+    st->unread = 0;
+}
+
+/* Writes a line's client-side fields and returns its snapshot. */
+static TdLine *
+refresh_line (Tx         *tx,
+              const char *line_id)
+{
+  Db *d = tx->d;
+  LineState *st = get_state (tx, line_id);
+  sqlite3_stmt *s;
+  TdLine *snap = NULL;
+
+  if (st->full)
+    recompute (tx, line_id, st);
+  if (st->recount)
+    recount_unread (tx, line_id, st);
+  st->full = st->recount = FALSE;
 
   s = stmt (d, "UPDATE lines SET last_seq = MAX (last_seq, ?2), updated = MAX (updated, ?3), "
-               "unread = ?4, preview = ?5, last_sender_role = ?6, waiting_since = ?7 WHERE id = ?1");
+               "unread = ?4, preview = ?5, last_sender_role = ?6, waiting_since = ?7, "
+               "read_upto = ?8, last_op_seq = ?9, preview_seq = ?10 WHERE id = ?1");
   if (s)
     {
       bind_text (s, 1, line_id);
-      sqlite3_bind_int64 (s, 2, max_seq);
-      sqlite3_bind_int64 (s, 3, max_ts);
-      sqlite3_bind_int (s, 4, unread);
-      bind_text (s, 5, preview);
-      sqlite3_bind_int (s, 6, last_role);
-      sqlite3_bind_int64 (s, 7, waiting);
+      sqlite3_bind_int64 (s, 2, st->last_seq);
+      sqlite3_bind_int64 (s, 3, st->updated);
+      sqlite3_bind_int (s, 4, st->unread);
+      bind_text (s, 5, st->preview);
+      sqlite3_bind_int (s, 6, st->last_role);
+      sqlite3_bind_int64 (s, 7, st->waiting_since);
+      sqlite3_bind_int64 (s, 8, st->read_upto);
+      sqlite3_bind_int64 (s, 9, st->last_op_seq);
+      sqlite3_bind_int64 (s, 10, st->preview_seq);
       step_done (d, s);
     }
 
@@ -1037,6 +1225,8 @@ apply_op (Tx *tx,
       break;
 
     case OP_ME:
+      /* unread is counted for someone else now: derive lines afresh */
+      g_hash_table_remove_all (d->states);
       g_free (d->me_id);
       d->me_id = g_strdup (op->key);
       d->me_role = op->role;
@@ -1097,6 +1287,7 @@ run_write (Db        *d,
 failed:
   /* Nothing of the batch is stored, the cursor included: a reconnect
    * replays it.  Outbox rows are lost only if the disk is gone. */
+  g_hash_table_remove_all (d->states);
   g_message ("store: a batch of %u writes failed: %s", ops->len, error ? error->message : "?");
   d->has_cursor = had_cursor;
   d->cursor = old_cursor;
