@@ -188,6 +188,7 @@ typedef struct
   char    *preview;
   gboolean full;
   gboolean recount;
+  gboolean row;       /* the lines row exists */
 } LineState;
 
 static void
@@ -622,16 +623,23 @@ mark_dirty (Tx         *tx,
     }
 }
 
+static LineState *get_state (Tx *tx, const char *line_id);
+
 static void
 ensure_line (Tx         *tx,
              const char *line_id)
 {
-  sqlite3_stmt *s = stmt (tx->d, "INSERT OR IGNORE INTO lines (id) VALUES (?1)");
+  LineState *st = get_state (tx, line_id);
+  sqlite3_stmt *s;
 
+  if (st->row)
+    return;
+  s = stmt (tx->d, "INSERT OR IGNORE INTO lines (id) VALUES (?1)");
   if (s == NULL)
     return;
   bind_text (s, 1, line_id);
-  step_done (tx->d, s);
+  if (step_done (tx->d, s))
+    st->row = TRUE;
 }
 
 static void
@@ -727,6 +735,7 @@ get_state (Tx         *tx,
           st->preview_seq = sqlite3_column_int64 (s, 9);
           /* an upgraded cache: derive everything once */
           st->full = st->preview_seq < 0;
+          st->row = TRUE;
         }
       sqlite3_reset (s);
     }
@@ -782,11 +791,27 @@ note_message (Tx        *tx,
 }
 
 static void
+bind_message (sqlite3_stmt *s,
+              TdMessage    *m,
+              const char   *body)
+{
+  sqlite3_bind_int64 (s, 1, td_message_get_id (m));
+  bind_text (s, 2, td_message_get_line_id (m));
+  sqlite3_bind_int64 (s, 3, td_message_get_line_seq (m));
+  bind_text (s, 4, td_message_get_sender_id (m));
+  sqlite3_bind_int (s, 5, td_message_get_sender_role (m));
+  bind_text (s, 6, td_message_get_sender_name (m));
+  bind_text (s, 7, td_message_get_kind_name (m));
+  bind_text (s, 8, body);
+  sqlite3_bind_int64 (s, 9, td_message_get_ts (m));
+  bind_text (s, 10, td_message_get_random_id (m));
+}
+
+static void
 apply_message (Tx        *tx,
                TdMessage *m)
 {
   Db *d = tx->d;
-  g_autoptr(JsonObject) body_ref = NULL;
   g_autofree char *body = td_json_object_to_string (td_message_get_body (m), NULL);
   const char *random_id = td_message_get_random_id (m);
   sqlite3_stmt *s;
@@ -797,42 +822,43 @@ apply_message (Tx        *tx,
   if (td_message_get_id (m) <= 0 || td_message_get_line_id (m) == NULL)
     return;
 
-  s = stmt (d, "SELECT line_seq, kind, body, ts, sender_name FROM messages WHERE id = ?1");
+  /* most messages are new: insert first, compare only on a conflict */
+  s = stmt (d, "INSERT INTO messages (" MESSAGE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+               "ON CONFLICT (id) DO NOTHING");
   if (s == NULL)
     return;
-  sqlite3_bind_int64 (s, 1, td_message_get_id (m));
-  if (sqlite3_step (s) == SQLITE_ROW)
-    {
-      existed = TRUE;
-      changed = sqlite3_column_int64 (s, 0) != td_message_get_line_seq (m)
-             || g_strcmp0 (col_text (s, 1), td_message_get_kind_name (m)) != 0
-             || g_strcmp0 (col_text (s, 2), body) != 0
-             || sqlite3_column_int64 (s, 3) != td_message_get_ts (m)
-             || g_strcmp0 (col_text (s, 4), td_message_get_sender_name (m)) != 0;
-    }
-  sqlite3_reset (s);
+  bind_message (s, m, body);
+  if (!step_done (d, s))
+    return;
+  existed = sqlite3_changes (d->db) == 0;
 
-  if (!existed || changed)
+  if (existed)
     {
-      s = stmt (d, "INSERT INTO messages (" MESSAGE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                   "ON CONFLICT (id) DO UPDATE SET line = excluded.line, line_seq = excluded.line_seq, "
-                   "sender_id = excluded.sender_id, sender_role = excluded.sender_role, "
-                   "sender_name = excluded.sender_name, kind = excluded.kind, body = excluded.body, "
-                   "ts = excluded.ts, random_id = excluded.random_id");
+      s = stmt (d, "SELECT line_seq, kind, body, ts, sender_name FROM messages WHERE id = ?1");
       if (s == NULL)
         return;
       sqlite3_bind_int64 (s, 1, td_message_get_id (m));
-      bind_text (s, 2, td_message_get_line_id (m));
-      sqlite3_bind_int64 (s, 3, td_message_get_line_seq (m));
-      bind_text (s, 4, td_message_get_sender_id (m));
-      sqlite3_bind_int (s, 5, td_message_get_sender_role (m));
-      bind_text (s, 6, td_message_get_sender_name (m));
-      bind_text (s, 7, td_message_get_kind_name (m));
-      bind_text (s, 8, body);
-      sqlite3_bind_int64 (s, 9, td_message_get_ts (m));
-      bind_text (s, 10, random_id);
-      if (!step_done (d, s))
-        return;
+      if (sqlite3_step (s) == SQLITE_ROW)
+        changed = sqlite3_column_int64 (s, 0) != td_message_get_line_seq (m)
+               || g_strcmp0 (col_text (s, 1), td_message_get_kind_name (m)) != 0
+               || g_strcmp0 (col_text (s, 2), body) != 0
+               || sqlite3_column_int64 (s, 3) != td_message_get_ts (m)
+               || g_strcmp0 (col_text (s, 4), td_message_get_sender_name (m)) != 0;
+      sqlite3_reset (s);
+      if (changed)
+        {
+          s = stmt (d, "UPDATE messages SET line = ?2, line_seq = ?3, sender_id = ?4, sender_role = ?5, "
+                       "sender_name = ?6, kind = ?7, body = ?8, ts = ?9, random_id = ?10 WHERE id = ?1");
+          if (s == NULL)
+            return;
+          bind_message (s, m, body);
+          if (!step_done (d, s))
+            return;
+        }
+    }
+
+  if (!existed || changed)
+    {
       fts_set (tx, m, existed);
       ensure_line (tx, td_message_get_line_id (m));
       mark_dirty (tx, td_message_get_line_id (m));
@@ -896,6 +922,7 @@ apply_line (Tx     *tx,
     {
       LineState *st = get_state (tx, td_line_get_id (l));
 
+      st->row = TRUE;
       if (g_strcmp0 (st->uid, td_line_get_uid (l)) != 0)
         {
           g_free (st->uid);
