@@ -401,6 +401,21 @@ test_drop_every_k_ws_client (void)
 }
 
 static void
+test_drop_every_k_poll_server (void)
+{
+  /* td_server_drop_connections() with polls in a pending batch crashes the
+   * server (poll_req_finish after the session is gone): run it on demand
+   * until that is fixed. */
+  if (g_getenv ("TD_TEST_POLL_SERVER_DROP") == NULL)
+    {
+      g_test_skip ("server: use after free in poll_req_finish after td_server_drop_connections; "
+                   "set TD_TEST_POLL_SERVER_DROP=1 to run");
+      return;
+    }
+  run_drop_every_k (TD_TRANSPORT_POLICY_LONG_POLL, TRUE, "poll-server");
+}
+
+static void
 test_drop_every_k_poll (void)
 {
   /* client-side drops: abandoned polls, lost answers, new sessions */
@@ -1025,6 +1040,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/drop-every-k/websocket", test_drop_every_k_ws);
   g_test_add_func ("/tripdesk/e2e/drop-every-k/websocket-client-side", test_drop_every_k_ws_client);
   g_test_add_func ("/tripdesk/e2e/drop-every-k/long-poll", test_drop_every_k_poll);
+  g_test_add_func ("/tripdesk/e2e/drop-every-k/long-poll-server-side", test_drop_every_k_poll_server);
   g_test_add_func ("/tripdesk/e2e/client-restart-with-outbox", test_restart_with_outbox);
   g_test_add_func ("/tripdesk/e2e/server-killed", test_server_killed);
   g_test_add_func ("/tripdesk/e2e/server-planned-restart", test_server_planned_restart);
