@@ -428,6 +428,7 @@ typedef struct
   TdChannel  *channel;
   GHashTable *answered;   /* line ids */
   GHashTable *merchant_of; /* line id → merchant, from `line` packets */
+  guint       customer_reads; /* `read` events from customers */
   guint       replies;
 } Operator;
 
@@ -486,6 +487,15 @@ on_operator_line_cb (TdBus    *bus,
                          g_strdup (td_line_get_merchant (p->line)));
 }
 
+static void
+on_operator_read_cb (TdBus    *bus,
+                     TdPacket *p,
+                     Operator *op)
+{
+  if (p->reader != NULL && g_str_has_prefix (p->reader, "c_"))
+    op->customer_reads++;
+}
+
 static gboolean
 operator_synced (gpointer data)
 {
@@ -513,6 +523,8 @@ operator_start (Operator   *op,
   op->merchant_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect (td_channel_get_bus (op->channel), "packet::line",
                     G_CALLBACK (on_operator_line_cb), op);
+  g_signal_connect (td_channel_get_bus (op->channel), "packet::read",
+                    G_CALLBACK (on_operator_read_cb), op);
   g_signal_connect (td_channel_get_bus (op->channel), "packet::msg",
                     G_CALLBACK (on_operator_msg_cb), op);
   td_channel_start (op->channel);
@@ -607,6 +619,17 @@ customers_got_answers (gpointer data)
   return st.received == replies;
 }
 
+static gboolean
+operators_saw_reads (gpointer data)
+{
+  Run *run = data;
+  guint reads = 0;
+
+  for (guint o = 0; o < run->n_ops; o++)
+    reads += run->ops[o].customer_reads;
+  return reads > 0;
+}
+
 static void
 on_finished_cb (TdSim    *sim,
                 gboolean *flag)
@@ -697,6 +720,9 @@ run_against_server (TdSimTransport transport,
     replies += ops[o].replies;
   g_assert_cmpuint (replies, >, 0);
   wait_until (customers_got_answers, &run, "the customers to receive every answer");
+  /* …and read them: the operators see the customers' read marks */
+  g_assert_cmpuint (st.reads, >, 0);
+  wait_until (operators_saw_reads, &run, "the operators to see read marks");
 
   finalize_sim (sim);
   for (guint o = 0; o < G_N_ELEMENTS (ops); o++)

@@ -255,6 +255,7 @@ typedef enum
   DELAYED_SEND,      /* a message after its typing */
   DELAYED_REPLY,     /* an answer to someone else's message */
   DELAYED_TYPING,    /* "typing" a little before an answer */
+  DELAYED_READ,      /* the customer reads what the operator wrote */
 } DelayedWhat;
 
 typedef struct
@@ -265,6 +266,7 @@ typedef struct
   char        *line_id;
   char        *kind;       /* SEND: the message; REPLY: the message answered */
   JsonObject  *body;
+  gint64       seq;        /* READ: up to this line_seq */
   guint        source;
 } Delayed;
 
@@ -328,6 +330,14 @@ delayed_cb (gpointer data)
       /* it was due while sending: it counts even if sending just ended */
       customer_send (c, d->line_id, d->kind, d->body, FALSE);
     }
+  else if (self->running && d->what == DELAYED_READ)
+    {
+      if (td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE)
+        {
+          td_channel_mark_read (c->channel, d->line_id, d->seq);
+          self->stats.reads++;
+        }
+    }
   else if (self->running && self->sending && d->what == DELAYED_TYPING)
     {
       if (td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE)
@@ -354,7 +364,7 @@ delayed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
+static Delayed *
 add_delayed (TdSim       *self,
              Customer    *c,
              DelayedWhat  what,
@@ -373,6 +383,7 @@ add_delayed (TdSim       *self,
   d->body = body ? json_object_ref (body) : NULL;
   d->source = g_timeout_add (delay_ms, delayed_cb, d);
   g_hash_table_add (self->delayed, d);
+  return d;
 }
 
 /* ---- sending ---------------------------------------------------------------- */
@@ -686,6 +697,14 @@ probe_intercept (TdInterceptor *interceptor,
             {
               self->stats.received++;
               sample (self->recv_lat, td_now_ms () - td_message_get_ts (m));
+            }
+          /* read it a moment later (the operator sees the mark) */
+          if (self->sending && td_message_get_line_seq (m) > 0)
+            {
+              Delayed *d = add_delayed (self, c, DELAYED_READ, td_message_get_line_id (m), NULL, NULL,
+                                        rand_between (self->rand, self->reply_min_ms / 2, self->reply_min_ms));
+
+              d->seq = td_message_get_line_seq (m);
             }
           consider_reply (c, m, self->reply_p);
         }
@@ -1685,6 +1704,7 @@ td_sim_stats_format (const TdSimStats *s)
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "received from travellers", s->received_peer);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "earlier messages (snapshot)", s->backlog);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "typing sent", s->typing);
+  g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "read marks sent", s->reads);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "redelivered (harmless)", s->redelivered);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "reconnects", s->reconnects);
   g_string_append_printf (out, "%-28s %12" G_GUINT64_FORMAT "\n", "refused (failed)", s->failed);

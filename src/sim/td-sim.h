@@ -61,6 +61,7 @@ typedef struct
   guint64  sent;              /* messages handed to td_channel_send() */
   guint64  replies;           /* … of which answers to an operator / peer */
   guint64  typing;            /* `typing` packets asked for */
+  guint64  reads;             /* `read` marks sent for operator messages */
   guint64  acked;             /* sent messages completed (ack or own echo) */
   guint64  echoed;            /* sent messages whose own `msg` came back */
   guint64  received;          /* operator messages delivered to customers (distinct) */
