@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <sys/resource.h>
 #include <glib-unix.h>
 
@@ -85,7 +86,7 @@ main (int    argc,
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds of sending (default 10; 0 = until Ctrl+C)", "S" },
     { "transport", 't', 0, G_OPTION_ARG_STRING, &transport_name, "ws, poll, mixed or auto (default ws)", "T" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of every random choice (default: from the clock)", "N" },
-    { "first-customer", 0, 0, G_OPTION_ARG_INT, &first, "Number of the first traveller: c_K … (default 1)", "K" },
+    { "first-customer", 0, 0, G_OPTION_ARG_INT, &first, "Number of the first traveller: c_K ... (default 1)", "K" },
     { "login", 0, 0, G_OPTION_ARG_NONE, &login, "Log in with POST /v1/login instead of the demo tokens", NULL },
     { "reply-probability", 0, 0, G_OPTION_ARG_DOUBLE, &reply_p, "Chance of answering an operator (default 0.6)", "P" },
     { "chinese", 0, 0, G_OPTION_ARG_DOUBLE, &chinese, "Share of travellers writing in Chinese (default 0.2)", "P" },
@@ -93,7 +94,7 @@ main (int    argc,
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress lines", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("— simulated travellers for a Tripdesk server");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- simulated travellers for a Tripdesk server");
   g_autoptr(GError) error = NULL;
   g_autoptr(TdSim) sim = NULL;
   g_autofree char *table = NULL;
@@ -103,6 +104,7 @@ main (int    argc,
   guint progress = 0;
   gboolean ok;
 
+  setlocale (LC_ALL, "");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
     "Each traveller is a real channel and store, as in the app.  At the end every\n"
