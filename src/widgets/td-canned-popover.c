@@ -113,17 +113,21 @@ void
 td_canned_popover_set_filter (TdCannedPopover *self,
                               const char      *filter)
 {
+  g_autofree char *folded = NULL;
+
   g_return_if_fail (TD_IS_CANNED_POPOVER (self));
 
-  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->entry)), filter ? filter : "") != 0)
-    {
-      /* on_entry_changed_cb comes back here */
-      gtk_editable_set_text (GTK_EDITABLE (self->entry), filter ? filter : "");
-      return;
-    }
+  if (filter == NULL)
+    filter = "";
+  /* the entry's search-changed comes later (search delay): apply now */
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->entry)), filter) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->entry), filter);
 
+  folded = filter[0] ? g_utf8_casefold (filter, -1) : NULL;
+  if (g_strcmp0 (folded, self->filter) == 0 && self->replies != NULL)
+    return;
   g_free (self->filter);
-  self->filter = filter && filter[0] ? g_utf8_casefold (filter, -1) : NULL;
+  self->filter = g_steal_pointer (&folded);
   rebuild (self);
 }
 

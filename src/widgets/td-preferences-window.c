@@ -217,6 +217,9 @@ add_replies_group (TdPreferencesWindow *self,
   g_auto(GStrv) replies = td_canned_dup_own_replies (self->settings, merchant);
 
   adw_preferences_group_set_title (group, title);
+  if (merchant[0] == '\0')
+    adw_preferences_group_set_description (group, _("Insert them in the composer by typing / or with "
+                                                    "Ctrl+1 … Ctrl+9; a merchant's own come first."));
   gtk_button_set_child (GTK_BUTTON (add),
                         g_object_new (ADW_TYPE_BUTTON_CONTENT, "icon-name", "list-add-symbolic",
                                       "label", _("_Add"), "use-underline", TRUE, NULL));

@@ -231,8 +231,10 @@ td_sla_account_messages (GPtrArray  *messages,
     {
       TdMessage *message = g_ptr_array_index (messages, i);
 
+      /* a rating is not a question: it starts no wait */
       if (td_message_get_sender_role (message) == TD_ROLE_CUSTOMER &&
-          td_message_get_kind (message) != TD_KIND_SYSTEM)
+          td_message_get_kind (message) != TD_KIND_SYSTEM &&
+          td_message_get_kind (message) != TD_KIND_RATING)
         {
           if (wait_start == 0)
             wait_start = td_message_get_ts (message);

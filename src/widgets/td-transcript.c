@@ -113,6 +113,7 @@ on_page_cb (GObject      *source,
   g_autofree char *text = NULL;
   GBytes *bytes;
   guint stored = 0;
+  GCancellable *cancellable = g_task_get_cancellable (task);
 
   if (page == NULL)
     {
@@ -137,7 +138,7 @@ on_page_cb (GObject      *source,
       TdMessage *oldest = g_ptr_array_index (e->messages, 0);
 
       td_store_load_messages_async (TD_STORE (source), td_line_get_id (e->line), oldest, PAGE,
-                                    g_task_get_cancellable (task), on_page_cb, g_steal_pointer (&task));
+                                    cancellable, on_page_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -145,8 +146,7 @@ on_page_cb (GObject      *source,
   bytes = g_bytes_new_take (text, strlen (text));
   text = NULL;
   g_file_replace_contents_bytes_async (e->file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                       g_task_get_cancellable (task), on_written_cb,
-                                       g_steal_pointer (&task));
+                                       cancellable, on_written_cb, g_steal_pointer (&task));
   g_bytes_unref (bytes);
 }
 
