@@ -541,9 +541,7 @@ poll_client_request (PollClient *c,
   cursor = json_object_get_member (o, "cursor");
   if (cursor != NULL && !JSON_NODE_HOLDS_NULL (cursor))
     {
-      gint64 m = json_node_get_int (cursor);
-      if (!c->has_cursor || m > c->cursor)
-        c->cursor = m;
+      c->cursor = json_node_get_int (cursor);
       c->has_cursor = TRUE;
     }
   return o;

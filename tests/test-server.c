@@ -971,6 +971,42 @@ test_poll_paging (void)
   fixture_free (fx);
 }
 
+/* a cursor ahead of the server's newest (a restored database) is treated as null */
+static void
+test_cursor_ahead (void)
+{
+  Fixture *fx = fixture_new (2, 0);
+  WsClient *cust = ws_client_new (fx, "demo-cust-1");
+  WsClient *again;
+  PollClient *p = poll_client_new (fx, "demo-cust-1");
+  g_autofree char *line = NULL;
+  JsonObject *synced;
+
+  ws_client_hello (cust, -1);
+  line = open_line (cust, "m_lakeside", "inquiry", NULL);
+  send_text (cust, line, "aheadahead0000000001", "one");
+  g_assert_nonnull (ws_client_expect (cust, "ack"));
+
+  again = ws_client_new (fx, "demo-cust-1");
+  ws_client_send (again, "{\"v\":1,\"type\":\"hello\",\"cursor\":999999,\"client\":\"restored/1\"}");
+  g_assert_nonnull (ws_client_expect (again, "welcome"));
+  synced = ws_client_expect (again, "synced");
+  g_assert_nonnull (synced);
+  g_assert_cmpint (obj_int (synced, "cursor"), <, 999999);
+  /* the snapshot: the line and its message */
+  g_assert_cmpuint (count_type (again->packets, 0, "line"), ==, 1);
+  g_assert_cmpuint (count_type (again->packets, 0, "msg"), ==, 1);
+
+  poll_client_hello (p, 999999);
+  g_assert_cmpuint (count_type (p->packets, 0, "msg"), ==, 1);
+  g_assert_cmpint (p->cursor, ==, obj_int (synced, "cursor"));
+
+  ws_client_free (cust);
+  ws_client_free (again);
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
 /* an error with this code and ref must come, then the connection still works */
 static void
 expect_ws_error (WsClient   *c,
@@ -1385,6 +1421,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/poll-crosstransport", test_poll_crosstransport);
   g_test_add_func ("/tripdesk/server/dedup-both-transports", test_dedup_both_transports);
   g_test_add_func ("/tripdesk/server/poll-paging", test_poll_paging);
+  g_test_add_func ("/tripdesk/server/cursor-ahead", test_cursor_ahead);
   g_test_add_func ("/tripdesk/server/read-typing-notes", test_read_typing_notes);
   g_test_add_func ("/tripdesk/server/state-snooze", test_state_snooze);
   g_test_add_func ("/tripdesk/server/history-paging", test_history_paging);
