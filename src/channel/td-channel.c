@@ -82,6 +82,8 @@ struct _TdChannel
   guint              next_req;
   guint              transient_source; /* resend after a transient refusal */
   GPtrArray         *pending_gaps;     /* TdStoreGap* seen while not online */
+  GHashTable        *asked_states;     /* line → TdLineState + 1: the newest we asked for or
+                                        * heard of (the store may not have committed it yet) */
 };
 
 static void td_channel_known_events_init (TdKnownEventsInterface *iface);
@@ -468,6 +470,9 @@ on_bus_packet_cb (TdBus    *bus,
 
     case TD_PACKET_LINE:
       td_store_apply_packet (self->store, p, !self->snapshot);
+      if (p->line)
+        g_hash_table_insert (self->asked_states, g_strdup (td_line_get_id (p->line)),
+                             GINT_TO_POINTER (td_line_get_state (p->line) + 1));
       if (p->req && p->line)
         {
           GTask *task = g_hash_table_lookup (self->opens, p->req);
@@ -977,6 +982,7 @@ td_channel_finalize (GObject *object)
   g_clear_pointer (&self->backoff, td_backoff_free);
   g_clear_pointer (&self->typing_sent, g_hash_table_unref);
   g_clear_pointer (&self->pending_gaps, g_ptr_array_unref);
+  g_clear_pointer (&self->asked_states, g_hash_table_unref);
   g_clear_pointer (&self->opens, g_hash_table_unref);
   g_clear_pointer (&self->merchant_names, g_hash_table_unref);
   g_strfreev (self->merchants);
@@ -1104,6 +1110,7 @@ td_channel_init (TdChannel *self)
   self->backoff = td_backoff_new (TD_BACKOFF_DECORRELATED, g_random_int ());
   self->typing_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending_gaps = g_ptr_array_new_with_free_func (gap_free);
+  self->asked_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->merchant_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
@@ -1523,6 +1530,8 @@ send_state (TdChannel   *self,
 {
   g_autoptr(TdPacket) p = td_packet_new (TD_PACKET_STATE);
 
+  /* the state a following assign must carry (the store may lag) */
+  g_hash_table_insert (self->asked_states, g_strdup (line_id), GINT_TO_POINTER (state + 1));
   p->req = next_req (self);
   p->line_id = g_strdup (line_id);
   p->state = g_strdup (td_line_state_to_string (state));
@@ -1552,12 +1561,16 @@ td_channel_assign (TdChannel  *self,
                    const char *assignee)
 {
   TdLine *line;
+  int asked;
 
   g_return_if_fail (TD_IS_CHANNEL (self));
   g_return_if_fail (line_id != NULL);
 
   line = td_store_lookup_line (self->store, line_id);
-  send_state (self, line_id, line ? td_line_get_state (line) : TD_LINE_STATE_OPEN,
+  asked = GPOINTER_TO_INT (g_hash_table_lookup (self->asked_states, line_id));
+  send_state (self, line_id,
+              asked > 0 ? (TdLineState) (asked - 1)
+                        : line ? td_line_get_state (line) : TD_LINE_STATE_OPEN,
               TRUE, assignee, FALSE, 0);
 }
 
