@@ -190,7 +190,7 @@ test_content_valid (void)
   g_autoptr(GHashTable) kinds = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) merchants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GDate today;
-  gboolean chinese_seen = FALSE, booking_zh = FALSE, order_ref = FALSE;
+  gboolean chinese_seen = FALSE, booking_zh = FALSE, order_ref = FALSE, hotel_ref = FALSE;
 
   g_date_clear (&today, 1);
   g_date_set_dmy (&today, 28, G_DATE_DECEMBER, 2026);   /* dates cross a year end */
@@ -225,6 +225,8 @@ test_content_valid (void)
                                TD_BUSI_FEEDBACK : TD_BUSI_INQUIRY);
               if (strstr (td_sim_script_get_object_id (s), "/order/TD-"))
                 order_ref = TRUE;
+              if (g_str_has_prefix (td_sim_script_get_object_id (s), "m_lakeside/hotel/"))
+                hotel_ref = TRUE;
             }
           g_assert_cmpint (td_sim_script_get_chinese (s), ==, zh);
 
@@ -259,6 +261,7 @@ test_content_valid (void)
   g_assert_true (chinese_seen);
   g_assert_true (booking_zh);
   g_assert_true (order_ref);
+  g_assert_true (hotel_ref);
 }
 
 static char *
@@ -688,6 +691,7 @@ run_against_server (TdSimTransport transport,
   g_assert_cmpuint (st.duplicated, ==, 0);
   g_assert_cmpuint (st.gaps, ==, 0);
   g_assert_cmpuint (st.failed, ==, 0);
+  g_assert_cmpuint (st.errors, ==, 0);
   g_assert_cmpuint (st.lines_opened, >=, 10);
   g_assert_cmpuint (st.replies, >, 0);
   g_assert_cmpint (st.ack_p50_ms, >=, 0);

@@ -403,6 +403,7 @@ expand (TdSimScript *s,
 
 static const char * const rooms_en[] = { "double room", "twin room", "lake-view double room", "family room", "junior suite", NULL };
 static const char * const rooms_zh[] = { "大床房", "双床房", "湖景大床房", "家庭房", "小套房", NULL };
+static const char * const room_slugs[] = { "double", "twin", "lake-view-double", "family", "junior-suite", NULL };
 static const char * const tours_en[] = { "Great Wall day tour", "West Lake boat tour", "Tea plantation walk", "Night food tour", "Yellow Mountain sunrise trip", NULL };
 static const char * const tours_zh[] = { "长城一日游", "西湖游船", "茶园徒步", "夜市美食游", "黄山日出之旅", NULL };
 static const char * const airports[] = { "PVG", "HGH", "PEK", "CAN", "SZX", "HKG", "SIN", "NRT", "LHR", "CDG", "FRA", "LIS", NULL };
@@ -587,6 +588,8 @@ td_sim_script_new (GRand       *rand,
     s->object_id = g_strdup (peer_uid);
   else if (g_rand_double (rand) < t->order_ref)
     s->object_id = g_strdup_printf ("%s/order/%s", s->merchant, order);
+  else if (topic == TD_SIM_TOPIC_HOTEL_BOOKING && g_rand_boolean (rand))
+    s->object_id = g_strdup_printf ("%s/hotel/%s", s->merchant, room_slugs[room]);
   else
     s->object_id = g_strdup (s->merchant);
 
