@@ -1007,6 +1007,80 @@ test_cursor_ahead (void)
   fixture_free (fx);
 }
 
+/* a cursor-null snapshot larger than one poll answer: pages with cursor null until synced */
+static void
+test_poll_snapshot_paging (void)
+{
+  Fixture *fx = fixture_new (30, 0);
+  PollClient *p = poll_client_new (fx, "demo-op-alice");
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  gboolean synced = FALSE;
+  int pages = 0;
+
+  td_server_set_rate_limit (fx->server, 1e6, 1e6, 100000);
+  for (int c = 1; c <= 30; c++)
+    {
+      g_autofree char *token = g_strdup_printf ("demo-cust-%d", c);
+      WsClient *cust = ws_client_new (fx, token);
+      g_autofree char *line = NULL;
+
+      ws_client_hello (cust, -1);
+      line = open_line (cust, "m_lakeside", "inquiry", NULL);
+      for (int i = 0; i < 22; i++)
+        {
+          g_autofree char *rid = g_strdup_printf ("snap%03d%013d", c, i);
+          send_text (cust, line, rid, "snapshot me");
+        }
+      for (int i = 0; i < 22; i++)
+        g_assert_nonnull (ws_client_expect (cust, "ack"));
+      ws_client_free (cust);
+    }
+
+  p->has_cursor = FALSE;
+  while (!synced)
+    {
+      guint from = p->packets->len;
+      JsonObject *o = poll_client_request (p, NULL, 0);
+      JsonNode *cursor;
+
+      g_assert_nonnull (o);
+      pages++;
+      g_assert_cmpuint (p->packets->len - from, <=, 500);
+      for (guint i = from; i < p->packets->len; i++)
+        {
+          JsonObject *pk = g_ptr_array_index (p->packets, i);
+          if (g_strcmp0 (obj_str (pk, "type"), "msg") == 0)
+            {
+              gint64 *id = g_new (gint64, 1);
+              *id = obj_int (obj_obj (pk, "msg"), "id");
+              g_assert_false (g_hash_table_contains (seen, id));
+              g_hash_table_add (seen, id);
+            }
+          else if (g_strcmp0 (obj_str (pk, "type"), "synced") == 0)
+            synced = TRUE;
+        }
+      cursor = json_object_get_member (o, "cursor");
+      /* before synced, the answer's cursor is null (and the client repeats null) */
+      if (!synced)
+        {
+          g_assert_true (JSON_NODE_HOLDS_NULL (cursor));
+          g_assert_true (json_object_get_boolean_member (o, "more"));
+          p->has_cursor = FALSE;
+        }
+      else
+        g_assert_false (JSON_NODE_HOLDS_NULL (cursor));
+      json_object_unref (o);
+      g_assert_cmpint (pages, <, 10);
+    }
+  g_assert_cmpint (pages, >=, 2);
+  /* the last 20 of each of the 30 lines */
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 30 * 20);
+  g_assert_cmpuint (count_type (p->packets, 0, "line"), ==, 30);
+
+  poll_client_free (p);
+  fixture_free (fx);
+}
+
 /* an error with this code and ref must come, then the connection still works */
 static void
 expect_ws_error (WsClient   *c,
@@ -1421,6 +1495,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/poll-crosstransport", test_poll_crosstransport);
   g_test_add_func ("/tripdesk/server/dedup-both-transports", test_dedup_both_transports);
   g_test_add_func ("/tripdesk/server/poll-paging", test_poll_paging);
+  g_test_add_func ("/tripdesk/server/poll-snapshot-paging", test_poll_snapshot_paging);
   g_test_add_func ("/tripdesk/server/cursor-ahead", test_cursor_ahead);
   g_test_add_func ("/tripdesk/server/read-typing-notes", test_read_typing_notes);
   g_test_add_func ("/tripdesk/server/state-snooze", test_state_snooze);
