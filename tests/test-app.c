@@ -6,11 +6,13 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "td-application.h"
 #include "td-chat-view.h"
 #include "td-composer.h"
 #include "td-line-list.h"
+#include "td-server.h"
 #include "td-widgets.h"
 
 #define TIMEOUT_S 20
@@ -589,6 +591,107 @@ test_read_and_typing (void)
   customer_free (lina);
 }
 
+static GtkWidget *
+find_with_class (GtkWidget  *root,
+                 const char *css_class)
+{
+  if (gtk_widget_has_css_class (root, css_class))
+    return root;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_with_class (c, css_class);
+      if (found)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  TdStore    *store;
+  const char *line_id;
+  gint64      seq;
+} SeqWait;
+
+static gboolean
+operator_has_seq (gpointer data)
+{
+  SeqWait *w = data;
+  TdLine *line = td_store_lookup_line (w->store, w->line_id);
+
+  return line != NULL && td_line_get_last_seq (line) >= w->seq;
+}
+
+static gboolean
+chat_has_items (gpointer data)
+{
+  GListModel *messages = td_chat_view_get_messages (data);
+
+  return messages && g_list_model_get_n_items (messages) >= 40;
+}
+
+static gboolean
+chat_at_bottom (gpointer data)
+{
+  GtkAdjustment *adj = data;
+
+  return gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) &&
+         gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj) >= gtk_adjustment_get_upper (adj) - 1;
+}
+
+static gboolean
+new_messages_shown (gpointer data)
+{
+  return td_chat_view_get_new_messages_visible (data);
+}
+
+/* Pinned to the bottom; scrolled up, a new message shows the button */
+static void
+test_pinning (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  TdChatView *chat = td_window_get_chat_view (window);
+  Customer *noah = customer_new ("demo-cust-5", "m_skyline");
+  const char *line_id = td_line_get_id (noah->line);
+  SeqWait w = { td_channel_get_store (td_application_get_channel (app)), line_id, 40 };
+  GtkAdjustment *adj;
+  GtkWidget *button;
+
+  for (int i = 1; i <= 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Question number %d about the tour", i);
+      g_free (td_channel_send_text (noah->channel, line_id, text));
+    }
+  wait_until (operator_has_seq, &w, "40 messages at the operator");
+
+  g_assert_true (td_window_open_line (window, line_id));
+  wait_until (chat_has_items, chat, "the messages in the chat");
+  adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (find_with_class (GTK_WIDGET (chat), "chat-list")));
+  wait_until (chat_at_bottom, adj, "the chat at its bottom");
+  g_assert_true (td_chat_view_get_pinned (chat));
+  g_assert_false (td_chat_view_get_new_messages_visible (chat));
+
+  /* The operator scrolls up: a new message does not move the view */
+  gtk_adjustment_set_value (adj, 0);
+  g_assert_false (td_chat_view_get_pinned (chat));
+  g_free (td_channel_send_text (noah->channel, line_id, "Hello? Anyone there?"));
+  wait_until (new_messages_shown, chat, "the New Messages button");
+  g_assert_false (td_chat_view_get_pinned (chat));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <, 1);
+
+  /* The button takes the operator down, and the chat follows again */
+  button = find_with_class (GTK_WIDGET (chat), "new-messages-button");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (td_chat_view_get_pinned (chat));
+  g_assert_false (td_chat_view_get_new_messages_visible (chat));
+  wait_until (chat_at_bottom, adj, "the chat back at its bottom");
+
+  customer_free (noah);
+}
+
 static gboolean
 busy_line (gpointer data)
 {
@@ -643,6 +746,104 @@ test_screenshot (void)
   save_window_png ("app-demo.png");
 }
 
+static gboolean
+login_error_shown (gpointer data)
+{
+  return td_login_page_get_error (td_window_get_login_page (td_application_get_window (app))) != NULL;
+}
+
+static gboolean
+session_online (gpointer data)
+{
+  TdChannel *channel = td_application_get_channel (app);
+
+  return channel != NULL && channel_ready (channel) &&
+         !td_window_is_showing_login (td_application_get_window (app));
+}
+
+static void
+on_token_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  char **token = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *token = td_token_keeper_lookup_finish (TD_TOKEN_KEEPER (source), result, &error);
+  g_assert_no_error (error);
+  if (*token == NULL)
+    *token = g_strdup ("");
+}
+
+static char *
+kept_token (TdTokenKeeper *keeper,
+            const char    *url)
+{
+  char *token = NULL;
+
+  td_token_keeper_lookup_async (keeper, url, "alice", NULL, on_token_cb, &token);
+  while (token == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return token;
+}
+
+/* A real server (not the demo): wrong password, login, token kept, log out */
+static void
+test_login_logout (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdServer) server = NULL;
+  g_autoptr(TdTokenKeeper) keeper = td_memory_token_keeper_new ();
+  g_autofree char *dir = g_dir_make_tmp ("tripdesk-login-XXXXXX", &error);
+  g_autofree char *db = g_build_filename (dir, "server.db", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  TdServerOptions options = { .db_path = db, .demo = TRUE };
+  TdWindow *window = td_application_get_window (app);
+  TdLoginPage *page = td_window_get_login_page (window);
+
+  server = td_server_new (&options, &error);
+  g_assert_no_error (error);
+  g_assert_true (td_server_listen (server, "127.0.0.1", 0, &error));
+  url = td_server_dup_base_url (server);
+  td_application_set_token_keeper (app, keeper);
+
+  /* Log out of the demo: back to the login page */
+  td_application_log_out (app);
+  g_assert_true (td_window_is_showing_login (window));
+  g_assert_null (td_application_get_channel (app));
+
+  g_signal_emit_by_name (page, "log-in", url, "alice", "not-her-password");
+  wait_until (login_error_shown, NULL, "the login error");
+  g_assert_null (td_application_get_channel (app));
+
+  g_signal_emit_by_name (page, "log-in", url, "alice", "demo-op-alice");
+  wait_until (session_online, NULL, "the session");
+  g_assert_cmpstr (td_channel_get_me_id (td_application_get_channel (app)), ==, "o_alice");
+  token = kept_token (keeper, url);
+  g_assert_cmpstr (token, !=, "");
+  g_clear_pointer (&token, g_free);
+
+  td_application_log_out (app);
+  g_assert_true (td_window_is_showing_login (window));
+  token = kept_token (keeper, url);
+  g_assert_cmpstr (token, ==, "");
+
+  td_server_shutdown (server, 0);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_unlink (path);
+      }
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -653,6 +854,9 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* GtkText's cursor-blink timeout warns when its entry lost the focus
+   * with a page change (the login page going away): no blinking here */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
 
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     {
@@ -673,7 +877,9 @@ main (int   argc,
   g_test_add_func ("/tripdesk/app/composer-reaches-server", test_composer_reaches_server);
   g_test_add_func ("/tripdesk/app/notifications", test_notifications);
   g_test_add_func ("/tripdesk/app/read-and-typing", test_read_and_typing);
+  g_test_add_func ("/tripdesk/app/pinning", test_pinning);
   g_test_add_func ("/tripdesk/app/screenshot", test_screenshot);
+  g_test_add_func ("/tripdesk/app/login-logout", test_login_logout);
 
   ret = g_test_run ();
 

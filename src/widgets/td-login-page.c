@@ -120,6 +120,17 @@ td_login_page_set_error (TdLoginPage *self,
     }
 }
 
+const char *
+td_login_page_get_error (TdLoginPage *self)
+{
+  g_return_val_if_fail (TD_IS_LOGIN_PAGE (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->error_label)))
+    return NULL;
+
+  return gtk_label_get_text (self->error_label);
+}
+
 static void
 td_login_page_dispose (GObject *object)
 {

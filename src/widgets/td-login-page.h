@@ -31,4 +31,7 @@ void        td_login_page_set_busy       (TdLoginPage *self,
 void        td_login_page_set_error      (TdLoginPage *self,
                                           const char  *message);
 
+/* The error shown, NULL when none. */
+const char *td_login_page_get_error      (TdLoginPage *self);
+
 G_END_DECLS

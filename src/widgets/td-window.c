@@ -651,6 +651,8 @@ td_window_set_channel (TdWindow  *self,
   update_connection (self);
   schedule_counts (self);
   td_desk_tools_channel_changed (self->tools);
+  /* drop the focus before its page goes (a focused GtkText warns) */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_stack_set_visible_child_name (self->main_stack, "desk");
 }
 
@@ -669,6 +671,8 @@ td_window_show_login (TdWindow *self)
 
   if (self->channel)
     td_window_set_channel (self, NULL);
+  /* drop the focus before its page goes (a focused GtkText warns) */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_stack_set_visible_child_name (self->main_stack, "login");
 }
 
@@ -678,6 +682,14 @@ td_window_get_login_page (TdWindow *self)
   g_return_val_if_fail (TD_IS_WINDOW (self), NULL);
 
   return self->login_page;
+}
+
+gboolean
+td_window_is_showing_login (TdWindow *self)
+{
+  g_return_val_if_fail (TD_IS_WINDOW (self), FALSE);
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "login") == 0;
 }
 
 TdChatView *

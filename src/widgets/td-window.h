@@ -36,6 +36,7 @@ void         td_window_set_channel     (TdWindow  *self,
 TdChannel   *td_window_get_channel     (TdWindow *self);
 void         td_window_show_login      (TdWindow *self);
 TdLoginPage *td_window_get_login_page  (TdWindow *self);
+gboolean     td_window_is_showing_login (TdWindow *self);
 TdChatView  *td_window_get_chat_view   (TdWindow *self);
 
 /* The line list as shown (filtered and sorted) — a GListModel of TdLine. */
