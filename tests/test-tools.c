@@ -17,6 +17,7 @@
 #include "td-line-row.h"
 #include "td-preferences-window.h"
 #include "td-search-window.h"
+#include "td-server.h"
 #include "td-sla.h"
 #include "td-sla-badge.h"
 #include "td-snooze-dialog.h"
@@ -837,6 +838,283 @@ test_snooze_presets (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* ---- the window against the real server ---- */
+
+typedef struct
+{
+  TdStore    *store;
+  const char *line_id;
+  int         state;
+  const char *assignee;
+} LiveWait;
+
+static gboolean
+live_line_is (gpointer data)
+{
+  LiveWait *w = data;
+  TdLine *l = td_store_lookup_line (w->store, w->line_id);
+
+  return l != NULL &&
+         (w->state < 0 || (int) td_line_get_state (l) == w->state) &&
+         (w->assignee == NULL || g_strcmp0 (td_line_get_assignee (l), w->assignee) == 0);
+}
+
+static gboolean
+channel_online (gpointer data)
+{
+  return td_channel_get_state (data) == TD_CHANNEL_STATE_ONLINE && td_channel_get_synced (data);
+}
+
+static gboolean
+line_in_list (TdWindow   *window,
+              const char *line_id)
+{
+  GListModel *lines = td_window_get_lines (window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(TdLine) line = g_list_model_get_item (lines, i);
+
+      if (g_strcmp0 (td_line_get_id (line), line_id) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  TdStore    *store;
+  const char *line_id;
+  const char *text;
+} TextWait;
+
+static gboolean
+store_has_text (gpointer data)
+{
+  TextWait *w = data;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  if (td_store_lookup_line (w->store, w->line_id) == NULL)
+    return FALSE;
+  messages = td_store_load_messages_sync (w->store, w->line_id, NULL, 100, NULL, NULL);
+  for (guint i = 0; messages && i < messages->len; i++)
+    {
+      g_autofree char *text = td_message_dup_search_text (messages->pdata[i]);
+
+      if (td_message_get_delivery (messages->pdata[i]) == TD_DELIVERY_STORED && g_strcmp0 (text, w->text) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  TdLine  *line;
+  gboolean done;
+} Opened;
+
+static void
+on_opened_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Opened *o = data;
+  g_autoptr(GError) error = NULL;
+
+  o->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
+  g_assert_no_error (error);
+  o->done = TRUE;
+}
+
+static gboolean
+opened (gpointer data)
+{
+  return ((Opened *) data)->done;
+}
+
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_type (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The whole screen (popovers are their own surfaces): an optional artifact */
+static void
+screen_png (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  const char *argv[] = { import, "-window", "root", path, NULL };
+
+  if (import == NULL || g_getenv ("DISPLAY") == NULL)
+    return;
+  idle_for (400);
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+}
+
+static void
+test_window_live (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("td-tools-live-XXXXXX", NULL);
+  g_autofree char *db = g_build_filename (dir, "server.db", NULL);
+  TdServerOptions opts = { 0, };
+  g_autoptr(TdServer) server = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(TdStore) store = NULL;
+  g_autoptr(TdStore) cust_store = NULL;
+  g_autoptr(TdChannel) channel = NULL;
+  g_autoptr(TdChannel) cust = NULL;
+  g_autoptr(GSettings) settings = new_settings ();
+  const char *replies[] = { "Thanks for waiting — checking now.", NULL };
+  TdWindow *window;
+  TdChatView *chat;
+  TdComposer *composer;
+  Opened o = { 0, };
+  g_autofree char *line_id = NULL;
+  LiveWait lw;
+  TextWait tw;
+
+  opts.db_path = db;
+  opts.demo = TRUE;
+  opts.tz = "UTC";
+  server = td_server_new (&opts, &error);
+  g_assert_no_error (error);
+  td_server_listen (server, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  url = td_server_dup_base_url (server);
+
+  store = td_store_new (NULL, &error);
+  channel = td_channel_new (url, "demo-op-alice", store, NULL);
+  cust_store = td_store_new (NULL, &error);
+  cust = td_channel_new (url, "demo-cust-5", cust_store, NULL);
+  td_channel_start (channel);
+  td_channel_start (cust);
+  wait_until (channel_online, channel, "alice online");
+  wait_until (channel_online, cust, "the customer online");
+
+  td_canned_set_replies (settings, "m_lakeside", replies);
+  window = td_window_new (NULL, settings);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1360, 820);
+  td_window_set_channel (window, channel);
+  gtk_window_present (GTK_WINDOW (window));
+  chat = td_window_get_chat_view (window);
+  composer = td_chat_view_get_composer (chat);
+
+  td_channel_open_line (cust, "m_lakeside", TD_BUSI_INQUIRY, NULL, NULL, on_opened_cb, &o);
+  wait_until (opened, &o, "the customer's line");
+  line_id = g_strdup (td_line_get_id (o.line));
+  g_clear_object (&o.line);
+  g_free (td_channel_send_text (cust, line_id, "我想预订酒店的房间, is breakfast included?"));
+  tw = (TextWait) { store, line_id, "我想预订酒店的房间, is breakfast included?" };
+  wait_until (store_has_text, &tw, "the question at alice");
+
+  td_window_set_view (window, TD_VIEW_WAITING);
+  idle_for (300);
+  g_assert_true (line_in_list (window, line_id));
+  g_assert_true (td_window_open_line (window, line_id));
+  idle_for (300);
+
+  /* Ctrl+Shift+M: mine, in the Mine view at once */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.assign-me", NULL);
+  lw = (LiveWait) { store, line_id, -1, "o_alice" };
+  wait_until (live_line_is, &lw, "assigned to alice");
+  td_window_set_view (window, TD_VIEW_MINE);
+  idle_for (100);
+  g_assert_true (line_in_list (window, line_id));
+
+  /* a note from note mode: never at the customer */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.note-mode", NULL);
+  td_composer_set_text (composer, "Returning guest, breakfast is on us");
+  g_assert_true (td_composer_submit (composer));
+  tw = (TextWait) { store, line_id, "Returning guest, breakfast is on us" };
+  wait_until (store_has_text, &tw, "the note stored");
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.note-mode", NULL);
+
+  /* Ctrl+1 then Enter: the quick reply reaches the customer */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.quick-reply", "i", 1);
+  g_assert_true (td_composer_submit (composer));
+  tw = (TextWait) { cust_store, line_id, "Thanks for waiting — checking now." };
+  wait_until (store_has_text, &tw, "the quick reply at the customer");
+  tw = (TextWait) { cust_store, line_id, "Returning guest, breakfast is on us" };
+  g_assert_false (store_has_text (&tw));
+
+  /* the context pane and the state menu, on screen */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.context", NULL);
+  idle_for (500);
+  {
+    GtkWidget *button = find_type (GTK_WIDGET (chat), GTK_TYPE_MENU_BUTTON);
+
+    g_assert_nonnull (button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    screen_png ("tools-live-menu.png");
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  }
+  td_composer_show_quick_replies (composer, NULL);
+  screen_png ("tools-live-quick-replies.png");
+  gtk_popover_popdown (GTK_POPOVER (td_composer_get_canned_popover (composer)));
+
+  /* Ctrl+Shift+P: pending — the list and the customer see it */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.set-state", "s", "pending");
+  lw = (LiveWait) { cust_store, line_id, TD_LINE_STATE_PENDING, NULL };
+  wait_until (live_line_is, &lw, "pending at the customer");
+  lw = (LiveWait) { store, line_id, TD_LINE_STATE_PENDING, NULL };
+  wait_until (live_line_is, &lw, "pending at alice");
+  td_window_set_view (window, TD_VIEW_PENDING);
+  idle_for (100);
+  g_assert_true (line_in_list (window, line_id));
+
+  /* snooze for an hour from the menu */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.snooze", "s", "1h");
+  lw = (LiveWait) { store, line_id, TD_LINE_STATE_SNOOZED, NULL };
+  wait_until (live_line_is, &lw, "snoozed");
+  g_assert_cmpint (td_line_get_snooze_until (td_store_lookup_line (store, line_id)), >, td_now_ms () + 3500 * 1000);
+
+  /* Ctrl+Shift+R: resolved; the customer writes: open and waiting again */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.set-state", "s", "resolved");
+  lw = (LiveWait) { store, line_id, TD_LINE_STATE_RESOLVED, NULL };
+  wait_until (live_line_is, &lw, "resolved");
+  g_free (td_channel_send_text (cust, line_id, "One more thing"));
+  lw = (LiveWait) { store, line_id, TD_LINE_STATE_OPEN, NULL };
+  wait_until (live_line_is, &lw, "reopened");
+  td_window_set_view (window, TD_VIEW_WAITING);
+  idle_for (300);
+  g_assert_true (line_in_list (window, line_id));
+  save_png (GTK_WIDGET (window), "tools-live.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  td_channel_stop (channel);
+  td_channel_stop (cust);
+  idle_for (100);
+  g_clear_object (&channel);
+  g_clear_object (&cust);
+  g_clear_object (&server);
+  idle_for (50);
+  g_unlink (db);
+  {
+    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -859,6 +1137,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/tools/snooze-presets", test_snooze_presets);
   g_test_add_func ("/tripdesk/tools/preferences", test_preferences);
   g_test_add_func ("/tripdesk/tools/window", test_window_tools);
+  g_test_add_func ("/tripdesk/tools/window-live", test_window_live);
 
   return g_test_run ();
 }
