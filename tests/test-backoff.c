@@ -298,6 +298,53 @@ test_channel_network_change (void)
   g_assert_finalize_object (g_steal_pointer (&channel));
 }
 
+static void
+on_state_count (TdChannel  *channel,
+                GParamSpec *pspec,
+                guint      *connecting)
+{
+  if (td_channel_get_state (channel) == TD_CHANNEL_STATE_CONNECTING)
+    (*connecting)++;
+}
+
+/* "Retry now" pressed as fast as possible: never a burst of attempts. */
+static void
+test_channel_retry_now_no_burst (void)
+{
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdChannel) channel = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+  guint connecting = 0;
+  gint64 end;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+
+  channel = td_channel_new (url, "demo-op-alice", store, NULL);
+  td_channel_set_transport_policy (channel, TD_TRANSPORT_POLICY_WEBSOCKET);
+  g_signal_connect (channel, "notify::state", G_CALLBACK (on_state_count), &connecting);
+  td_channel_start (channel);
+  end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      td_channel_retry_now (channel);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (200);
+    }
+  g_test_message ("%u attempts in one second of pressing", connecting);
+  g_assert_cmpuint (connecting, >=, 2);
+  g_assert_cmpuint (connecting, <=, 1 + 1000 / TD_BACKOFF_MIN_GAP_MS + 1);
+
+  g_signal_handlers_disconnect_by_data (channel, &connecting);
+  td_channel_stop (channel);
+  g_assert_finalize_object (g_steal_pointer (&channel));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -315,6 +362,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/backoff/herd/planned-restart", test_herd_planned);
   g_test_add_func ("/tripdesk/backoff/herd/table", test_herd_table);
   g_test_add_func ("/tripdesk/backoff/channel-network-change", test_channel_network_change);
+  g_test_add_func ("/tripdesk/backoff/channel-retry-now-no-burst", test_channel_retry_now_no_burst);
 
   return g_test_run ();
 }

@@ -58,6 +58,7 @@ struct _TdChannel
 
   TdBackoff         *backoff;
   guint              attempt_source;
+  gint64             last_attempt;     /* monotonic ms */
   guint              connect_timeout_source;
 
   guint              heartbeat_override_ms;
@@ -715,7 +716,8 @@ connect_now (TdChannel *self)
   set_synced (self, FALSE);
   set_next_attempt (self, 0);
   set_state (self, TD_CHANNEL_STATE_CONNECTING);
-  td_backoff_attempt (self->backoff, mono_ms ());
+  self->last_attempt = mono_ms ();
+  td_backoff_attempt (self->backoff, self->last_attempt);
 
   self->transport = make_transport (self, poll);
   watch_transport (self, self->transport);
@@ -1248,6 +1250,12 @@ td_channel_retry_now (TdChannel *self)
 
   if (!self->started || self->state != TD_CHANNEL_STATE_BACKING_OFF)
     return;
+  /* never a burst, however fast the button is pressed */
+  if (self->last_attempt > 0 && mono_ms () - self->last_attempt < TD_BACKOFF_MIN_GAP_MS)
+    {
+      schedule_attempt (self, self->last_attempt + TD_BACKOFF_MIN_GAP_MS - mono_ms ());
+      return;
+    }
   connect_now (self);
 }
 
@@ -1344,6 +1352,13 @@ td_channel_get_synced (TdChannel *self)
 {
   g_return_val_if_fail (TD_IS_CHANNEL (self), FALSE);
   return self->synced;
+}
+
+char *
+td_channel_dup_token (TdChannel *self)
+{
+  g_return_val_if_fail (TD_IS_CHANNEL (self), NULL);
+  return g_strdup (self->token);
 }
 
 char *

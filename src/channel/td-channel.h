@@ -92,6 +92,9 @@ const char * const *td_channel_get_merchants (TdChannel *self);  /* nullable */
 const char  *td_channel_get_merchant_name (TdChannel  *self,
                                            const char *merchant_id);
 gboolean     td_channel_get_synced      (TdChannel *self);
+/* The session's bearer token (owned), for the app's own HTTP requests
+ * (the dashboard's GET /v1/stats).  Never log it. */
+char        *td_channel_dup_token       (TdChannel *self);
 
 /* ---- sending (through the store's durable outbox) ---- */
 /* Returns the random_id of the new outbox row (owned). */
