@@ -480,7 +480,8 @@ test_restart_with_outbox (void)
 /* The server killed and restarted on the same database mid-stream (and a
  * planned restart with retry_within_ms). */
 static void
-run_server_restart (gboolean planned)
+run_server_restart_policy (gboolean          planned,
+                           TdTransportPolicy policy)
 {
   Server s = { 0, };
   Client cust = { 0, };
@@ -491,6 +492,8 @@ run_server_restart (gboolean planned)
   server_start (&s);
   client_open (&cust, &s, "demo-cust-3", NULL);
   client_open (&alice, &s, "demo-op-alice", NULL);
+  td_channel_set_transport_policy (cust.channel, policy);
+  td_channel_set_transport_policy (alice.channel, policy);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
   wait_until (is_online, &cust, "the customer online");
@@ -529,13 +532,19 @@ run_server_restart (gboolean planned)
 static void
 test_server_killed (void)
 {
-  run_server_restart (FALSE);
+  run_server_restart_policy (FALSE, TD_TRANSPORT_POLICY_AUTO);
 }
 
 static void
 test_server_planned_restart (void)
 {
-  run_server_restart (TRUE);
+  run_server_restart_policy (TRUE, TD_TRANSPORT_POLICY_AUTO);
+}
+
+static void
+test_server_planned_restart_poll (void)
+{
+  run_server_restart_policy (TRUE, TD_TRANSPORT_POLICY_LONG_POLL);
 }
 
 /* Duplicate deliveries: every frame a client received is delivered again. */
@@ -1044,6 +1053,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/client-restart-with-outbox", test_restart_with_outbox);
   g_test_add_func ("/tripdesk/e2e/server-killed", test_server_killed);
   g_test_add_func ("/tripdesk/e2e/server-planned-restart", test_server_planned_restart);
+  g_test_add_func ("/tripdesk/e2e/server-planned-restart-long-poll", test_server_planned_restart_poll);
   g_test_add_func ("/tripdesk/e2e/duplicate-deliveries", test_duplicate_deliveries);
   g_test_add_func ("/tripdesk/e2e/websocket-refused-and-back", test_fallback_and_back);
   g_test_add_func ("/tripdesk/e2e/refused-send", test_refused_send);
