@@ -692,6 +692,75 @@ test_pinning (void)
   customer_free (noah);
 }
 
+/* Alt+Up/Down, Ctrl+K, Ctrl+?, Ctrl+W, Ctrl+Q */
+static void
+test_keyboard (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  TdChatView *chat = td_window_get_chat_view (window);
+  GListModel *lines;
+  g_autoptr(TdLine) first = NULL;
+  g_autoptr(TdLine) second = NULL;
+  g_auto(GStrv) accels = NULL;
+  struct { const char *action; const char *accel; } expected[] = {
+    { "win.jump", "<Control>k" },
+    { "win.next-line", "<Alt>Down" },
+    { "win.previous-line", "<Alt>Up" },
+    { "win.show-help-overlay", "<Control>question" },
+    { "window.close", "<Control>w" },
+    { "app.quit", "<Control>q" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), expected[i].action);
+      g_assert_nonnull (accels);
+      g_assert_true (g_strv_contains ((const char * const *) accels, expected[i].accel));
+      g_clear_pointer (&accels, g_strfreev);
+    }
+
+  td_window_set_merchant (window, NULL);
+  td_window_set_view (window, TD_VIEW_ALL_OPEN);
+  lines = td_window_get_lines (window);
+  g_assert_cmpuint (g_list_model_get_n_items (lines), >=, 2);
+
+  /* (no main-loop turn in between: the order cannot change meanwhile) */
+  first = g_list_model_get_item (lines, 0);
+  second = g_list_model_get_item (lines, 1);
+  g_assert_true (td_window_open_line (window, td_line_get_id (first)));
+  g_assert_true (td_chat_view_get_line (chat) == first);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-line", NULL));
+  g_assert_true (td_chat_view_get_line (chat) == second);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-line", NULL));
+  g_assert_true (td_chat_view_get_line (chat) == first);
+
+  /* Ctrl+K: the jump field, filtering by customer */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.jump", NULL));
+  {
+    GtkWidget *entry = GTK_WIDGET (gtk_window_get_focus (GTK_WINDOW (window)));
+    const char *name = td_line_get_customer_name (second);
+
+    g_assert_nonnull (entry);
+    entry = gtk_widget_get_ancestor (entry, GTK_TYPE_SEARCH_ENTRY);
+    g_assert_nonnull (entry);
+    gtk_editable_set_text (GTK_EDITABLE (entry), name);
+    g_signal_emit_by_name (entry, "search-changed");
+    g_assert_cmpuint (g_list_model_get_n_items (lines), >=, 1);
+    for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+      {
+        g_autoptr(TdLine) line = g_list_model_get_item (lines, i);
+        g_assert_cmpstr (td_line_get_customer_name (line), ==, name);
+      }
+    g_signal_emit_by_name (entry, "activate");
+    g_assert_cmpstr (td_line_get_customer_name (td_chat_view_get_line (chat)), ==, name);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+    g_signal_emit_by_name (entry, "search-changed");
+  }
+
+  /* Ctrl+? is there (GtkApplication loads gtk/help-overlay.ui) */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+}
+
 static gboolean
 busy_line (gpointer data)
 {
@@ -878,6 +947,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/app/notifications", test_notifications);
   g_test_add_func ("/tripdesk/app/read-and-typing", test_read_and_typing);
   g_test_add_func ("/tripdesk/app/pinning", test_pinning);
+  g_test_add_func ("/tripdesk/app/keyboard", test_keyboard);
   g_test_add_func ("/tripdesk/app/screenshot", test_screenshot);
   g_test_add_func ("/tripdesk/app/login-logout", test_login_logout);
 
