@@ -990,6 +990,37 @@ test_stop_early (void)
   server_free (&s);
 }
 
+/* No duration (the demo's "until stopped"), ended by td_sim_finish() — the
+ * CLI's Ctrl+C: "finished" follows once everything is acknowledged. */
+static void
+test_finish_early (void)
+{
+  Server s = { 0, };
+  TdSim *sim;
+  TdSimStats st;
+  g_autoptr(GError) error = NULL;
+  gboolean finished = FALSE;
+
+  server_start (&s);
+  sim = td_sim_new (s.url, 4, 25, 8);
+  td_sim_set_poll_wait (sim, 2);
+  td_sim_set_transport (sim, TD_SIM_TRANSPORT_LONG_POLL);
+  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
+  td_sim_start (sim);
+  wait_until (something_acked, sim, "a few acks");
+  g_assert_false (finished);
+  td_sim_finish (sim);
+  wait_until (is_true, &finished, "the simulator to finish");
+  g_assert_true (td_sim_get_running (sim));   /* channels stay up for verify */
+  g_assert_true (td_sim_verify (sim, &st, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (st.acked, ==, st.sent);
+  g_assert_cmpuint (st.sent, >=, 3);
+  g_assert_true (st.verified);
+  finalize_sim (sim);
+  server_free (&s);
+}
+
 /* ---- the CLI ------------------------------------------------------------------ */
 
 typedef struct
@@ -1115,6 +1146,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/sim/run/login-refused", test_run_login_refused);
   g_test_add_func ("/tripdesk/sim/run/loss-detected", test_run_loss_detected);
   g_test_add_func ("/tripdesk/sim/run/stop-early", test_stop_early);
+  g_test_add_func ("/tripdesk/sim/run/finish-early", test_finish_early);
   g_test_add_func ("/tripdesk/sim/cli", test_cli);
 
   return g_test_run ();
