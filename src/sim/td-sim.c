@@ -321,7 +321,7 @@ static gboolean
 delayed_cb (gpointer data)
 {
   Delayed *d = data;
-  TdSim *self = d->sim;
+  g_autoptr(TdSim) self = g_object_ref (d->sim);   /* handlers may drop theirs */
   Customer *c = d->customer;
 
   d->source = 0;
@@ -971,7 +971,7 @@ static void arm_tick (TdSim *self);
 static gboolean
 tick_cb (gpointer data)
 {
-  TdSim *self = data;
+  g_autoptr(TdSim) self = g_object_ref (data);   /* handlers may drop theirs */
   gint64 now = mono_us ();
   guint backlog = self->backlog;
 
@@ -985,14 +985,15 @@ tick_cb (gpointer data)
     }
 
   self->backlog = 0;
-  for (guint i = 0; i < backlog; i++)
+  for (guint i = 0; i < backlog && self->sending; i++)
     fire_event (self);
-  while (self->next_due_us <= now)
+  while (self->next_due_us <= now && self->sending)
     {
       fire_event (self);
       self->next_due_us += exp_interval_us (self);
     }
-  arm_tick (self);
+  if (self->sending && self->tick_source == 0)
+    arm_tick (self);
   return G_SOURCE_REMOVE;
 }
 
