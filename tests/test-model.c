@@ -249,9 +249,12 @@ test_message_list_pages (void)
     g_assert_cmpint (td_message_get_line_seq (item (list, i)), ==, 31 + i);
   g_assert_true (td_message_list_get_has_more (list));   /* the server has 1..30 */
 
-  /* nothing older in the store: ask the server */
+  /* nothing older in the store: ask the server, once, loading until it answers */
+  td_message_list_load_older (list);
+  td_message_list_load_older (list);
   td_message_list_load_older (list);
   g_assert_cmpuint (w.count, ==, 1);
+  g_assert_true (td_message_list_get_loading (list));
   g_assert_cmpstr (w.line, ==, "ml_1");
   g_assert_cmpint (w.before, ==, 31);
 
@@ -272,6 +275,7 @@ test_message_list_pages (void)
     td_store_apply_packet (store, h, FALSE);
   }
   settle (store);
+  g_assert_false (td_message_list_get_loading (list));
   g_assert_cmpuint (n_items (list), ==, 150);
   for (guint i = 0; i < 150; i++)
     g_assert_cmpint (td_message_get_line_seq (item (list, i)), ==, 1 + i);

@@ -26,6 +26,7 @@ G_DEFINE_ENUM_TYPE (TdChannelState, td_channel_state,
 #define TRANSIENT_RETRY_MS 2000
 #define CLOCK_CHECK_MS 5000
 #define CLOCK_JUMP_MS 10000
+#define HISTORY_REPEAT_MS 3000
 
 struct _TdChannel
 {
@@ -83,6 +84,7 @@ struct _TdChannel
   guint              next_req;
   guint              transient_source; /* resend after a transient refusal */
   GPtrArray         *pending_gaps;     /* TdStoreGap* seen while not online */
+  GHashTable        *history_asked;    /* "line before" → monotonic ms of the request */
   GHashTable        *asked_states;     /* line → TdLineState + 1: the newest we asked for or
                                         * heard of (the store may not have committed it yet) */
 };
@@ -872,7 +874,16 @@ on_store_history_wanted_cb (TdStore    *store,
                             gint64      before,
                             gpointer    user_data)
 {
-  td_channel_request_history (TD_CHANNEL (user_data), line_id, before, TD_HISTORY_DEFAULT_LIMIT);
+  TdChannel *self = user_data;
+  g_autofree char *key = g_strdup_printf ("%s %" G_GINT64_FORMAT, line_id, before);
+  gint64 now = mono_ms ();
+  gpointer last = g_hash_table_lookup (self->history_asked, key);
+
+  /* the same page asked again within a few seconds: it is on its way */
+  if (last != NULL && now - GPOINTER_TO_SIZE (last) < HISTORY_REPEAT_MS)
+    return;
+  g_hash_table_insert (self->history_asked, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) MAX (now, 1)));
+  td_channel_request_history (self, line_id, before, TD_HISTORY_DEFAULT_LIMIT);
 }
 
 static gboolean
@@ -985,6 +996,7 @@ td_channel_finalize (GObject *object)
   g_clear_pointer (&self->typing_sent, g_hash_table_unref);
   g_clear_pointer (&self->pending_gaps, g_ptr_array_unref);
   g_clear_pointer (&self->asked_states, g_hash_table_unref);
+  g_clear_pointer (&self->history_asked, g_hash_table_unref);
   g_clear_pointer (&self->opens, g_hash_table_unref);
   g_clear_pointer (&self->merchant_names, g_hash_table_unref);
   g_strfreev (self->merchants);
@@ -1113,6 +1125,7 @@ td_channel_init (TdChannel *self)
   self->typing_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending_gaps = g_ptr_array_new_with_free_func (gap_free);
   self->asked_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->history_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->merchant_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }

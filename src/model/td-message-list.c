@@ -8,6 +8,8 @@
 
 #include "td-message-list.h"
 
+#define SERVER_PAGE_TIMEOUT_MS 5000
+
 struct _TdMessageList
 {
   GObject       parent_instance;
@@ -22,6 +24,8 @@ struct _TdMessageList
   gboolean      initial_done;
   gboolean      loading;
   gboolean      local_more;    /* the store has older ones */
+  gint64        asked_before;  /* the server was asked for the page before this seq */
+  guint         asked_source;  /* gives up waiting for that page */
 };
 
 static void td_message_list_model_init (GListModelInterface *iface);
@@ -201,6 +205,25 @@ set_loading (TdMessageList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+static void
+server_page_done (TdMessageList *self)
+{
+  g_clear_handle_id (&self->asked_source, g_source_remove);
+  self->asked_before = 0;
+  set_loading (self, FALSE);
+}
+
+static gboolean
+asked_timeout_cb (gpointer data)
+{
+  TdMessageList *self = data;
+
+  self->asked_source = 0;
+  self->asked_before = 0;
+  set_loading (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 belongs (TdMessageList *self,
          TdMessage     *m)
@@ -277,6 +300,10 @@ on_committed_cb (TdStore        *store,
           g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
         }
     }
+
+  /* the older page we asked the server for has arrived */
+  if (self->asked_source != 0 && (oldest_seq (self) < self->asked_before || oldest_seq (self) == 1))
+    server_page_done (self);
 
   if (more_before != td_message_list_get_has_more (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_MORE]);
@@ -378,11 +405,14 @@ td_message_list_load_older (TdMessageList *self)
                                     self->cancellable, load_cb, g_object_ref (self));
       return;
     }
-  /* nothing older here: ask the server (answers arrive through "committed") */
-  if (oldest_seq (self) == 0)
-    td_store_request_history (self->store, self->line_id, 0);
-  else if (oldest_seq (self) > 1)
-    td_store_request_history (self->store, self->line_id, oldest_seq (self));
+  /* nothing older here: ask the server once (the page arrives through
+   * "committed"; "loading" until then, or for at most a few seconds) */
+  if (oldest_seq (self) == 1)
+    return;
+  self->asked_before = oldest_seq (self) > 0 ? oldest_seq (self) : G_MAXINT64;
+  set_loading (self, TRUE);
+  self->asked_source = g_timeout_add (SERVER_PAGE_TIMEOUT_MS, asked_timeout_cb, self);
+  td_store_request_history (self->store, self->line_id, oldest_seq (self) > 0 ? oldest_seq (self) : 0);
 }
 
 static void
@@ -391,6 +421,7 @@ td_message_list_dispose (GObject *object)
   TdMessageList *self = (TdMessageList *) object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->asked_source, g_source_remove);
   if (self->store)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
