@@ -76,6 +76,7 @@ struct _Session
 
 struct _PollReq
 {
+  guint              ref_count; /* the session's list, and a queued OP_POLL */
   TdServer          *server;    /* borrowed */
   Session           *session;   /* ref */
   SoupServerMessage *msg;       /* ref */
@@ -176,6 +177,7 @@ G_DEFINE_FINAL_TYPE (TdServer, td_server, G_TYPE_OBJECT)
 
 static void schedule_batch (TdServer *self);
 static void run_batch      (TdServer *self);
+static void poll_req_unref (PollReq *req);
 static void poll_try_answer (TdServer *self, PollReq *req, gboolean final);
 static void session_close  (TdServer *self, Session *s, gushort code, const char *reason, gboolean abrupt);
 static void reschedule_snooze (TdServer *self);
@@ -242,6 +244,7 @@ op_free (Op *op)
 {
   g_clear_pointer (&op->session, session_unref);
   g_clear_pointer (&op->packet, td_packet_unref);
+  g_clear_pointer (&op->req, poll_req_unref);
   g_free (op->err_message);
   g_free (op->err_ref);
   g_free (op->random_id);
@@ -1306,7 +1309,7 @@ static void
 run_batch (TdServer *self)
 {
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
-  g_autoptr(GPtrArray) polls = g_ptr_array_new ();
+  g_autoptr(GPtrArray) polls = g_ptr_array_new_with_free_func ((GDestroyNotify) poll_req_unref);
   GError *local = NULL;
   gboolean in_tx;
   gboolean needs_tx = FALSE;
@@ -1676,9 +1679,21 @@ ws_http_handler (SoupServer        *server,
 
 /* ------------------------------------------------------------------ long-poll */
 
-static void
-poll_req_free (PollReq *req)
+static PollReq *
+poll_req_ref (PollReq *req)
 {
+  req->ref_count++;
+  return req;
+}
+
+/* A queued OP_POLL keeps the request (not its message) alive: the session
+ * may close and answer it before the batch runs. */
+static void
+poll_req_unref (PollReq *req)
+{
+  g_assert (req->ref_count > 0);
+  if (--req->ref_count > 0)
+    return;
   g_clear_handle_id (&req->timer, g_source_remove);
   if (req->msg != NULL && req->finished_id != 0)
     g_signal_handler_disconnect (req->msg, req->finished_id);
@@ -1695,7 +1710,12 @@ poll_req_finish (PollReq *req)
   req->done = TRUE;
   s->reqs = g_list_remove (s->reqs, req);
   s->last_seen = g_get_monotonic_time ();
-  poll_req_free (req);
+  g_clear_handle_id (&req->timer, g_source_remove);
+  if (req->msg != NULL && req->finished_id != 0)
+    g_signal_handler_disconnect (req->msg, req->finished_id);
+  req->finished_id = 0;
+  g_clear_object (&req->msg);
+  poll_req_unref (req);
 }
 
 /* Answers unpaused but not yet written, counted on the SoupServer: once
@@ -2099,6 +2119,7 @@ poll_handler (SoupServer        *server,
     }
 
   req = g_new0 (PollReq, 1);
+  req->ref_count = 1;
   req->server = self;
   req->session = session_ref (s);
   req->msg = g_object_ref (msg);
@@ -2110,7 +2131,7 @@ poll_handler (SoupServer        *server,
   soup_server_message_pause (msg);
 
   op = op_new (OP_POLL, s);
-  op->req = req;
+  op->req = poll_req_ref (req);
   enqueue (self, op);
   return;
 
