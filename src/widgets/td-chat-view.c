@@ -22,6 +22,7 @@
 
 #define PIN_SLACK 24.0
 #define LOAD_OLDER_MARGIN 300.0
+#define USER_INPUT_US (500 * 1000)
 
 struct _TdChatView
 {
@@ -49,6 +50,9 @@ struct _TdChatView
   gulong             active_id;
 
   gboolean           pinned;
+  double             last_value;     /* of the vadjustment, to see moves up */
+  gint64             user_input_at;  /* the operator's last scroll input */
+  guint              pin_idle_id;
   gboolean           adjusting;
   gint64             read_sent;      /* highest upto sent for this line */
   gint64             customer_read;  /* the customer's read mark */
@@ -81,6 +85,15 @@ is_at_bottom (TdChatView *self)
          gtk_adjustment_get_upper (adj) - PIN_SLACK;
 }
 
+static gboolean
+event_is_scrolling (GdkEvent *event)
+{
+  if (gdk_event_get_event_type (event) == GDK_MOTION_NOTIFY)
+    return (gdk_event_get_modifier_state (event) & GDK_BUTTON1_MASK) != 0;
+
+  return TRUE;
+}
+
 static void
 pin_now (TdChatView *self)
 {
@@ -88,7 +101,42 @@ pin_now (TdChatView *self)
 
   self->adjusting = TRUE;
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  self->last_value = gtk_adjustment_get_value (adj);
   self->adjusting = FALSE;
+}
+
+static void schedule_pin (TdChatView *self);
+
+void
+td_chat_view_user_scrolled (TdChatView *self)
+{
+  g_return_if_fail (TD_IS_CHAT_VIEW (self));
+
+  self->user_input_at = g_get_monotonic_time ();
+}
+
+static gboolean
+on_scroller_event_cb (TdChatView               *self,
+                      GdkEvent                 *event,
+                      GtkEventControllerLegacy *controller)
+{
+  switch ((int) gdk_event_get_event_type (event))
+    {
+    case GDK_SCROLL:
+    case GDK_BUTTON_PRESS:
+    case GDK_MOTION_NOTIFY:
+    case GDK_KEY_PRESS:
+    case GDK_TOUCH_BEGIN:
+    case GDK_TOUCH_UPDATE:
+    case GDK_TOUCHPAD_SWIPE:
+      if (event_is_scrolling (event))
+        td_chat_view_user_scrolled (self);
+      break;
+    default:
+      break;
+    }
+
+  return GDK_EVENT_PROPAGATE;
 }
 
 void
@@ -99,6 +147,7 @@ td_chat_view_scroll_to_bottom (TdChatView *self)
   self->pinned = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->new_messages_button), FALSE);
   pin_now (self);
+  schedule_pin (self);
 }
 
 static void
@@ -108,9 +157,24 @@ on_vadj_value_changed_cb (TdChatView    *self,
   if (self->adjusting)
     return;
 
-  self->pinned = is_at_bottom (self);
-  if (self->pinned)
-    gtk_widget_set_visible (GTK_WIDGET (self->new_messages_button), FALSE);
+  /* The list moves by itself too (GtkAdjustment emits value-changed before
+   * notify::upper while rows get measured; a new model starts at the top):
+   * only a move up right after the operator's own input lets go. */
+  if (is_at_bottom (self))
+    {
+      self->pinned = TRUE;
+      gtk_widget_set_visible (GTK_WIDGET (self->new_messages_button), FALSE);
+    }
+  else if (self->pinned && gtk_adjustment_get_value (adj) < self->last_value - 1 &&
+           g_get_monotonic_time () - self->user_input_at < USER_INPUT_US)
+    {
+      self->pinned = FALSE;
+    }
+  else if (self->pinned)
+    {
+      schedule_pin (self);
+    }
+  self->last_value = gtk_adjustment_get_value (adj);
 
   if (self->messages != NULL &&
       gtk_adjustment_get_value (adj) < LOAD_OLDER_MARGIN &&
@@ -120,11 +184,33 @@ on_vadj_value_changed_cb (TdChatView    *self,
     td_message_list_load_older (self->messages);
 }
 
+static gboolean
+on_pin_idle_cb (gpointer data)
+{
+  TdChatView *self = data;
+
+  self->pin_idle_id = 0;
+  if (self->pinned)
+    pin_now (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* GtkListView ignores value changes made while it configures the
+ * adjustment (notify::upper comes from there): pin just after, before the
+ * next frame is laid out. */
+static void
+schedule_pin (TdChatView *self)
+{
+  if (self->pin_idle_id == 0)
+    self->pin_idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_pin_idle_cb, self, NULL);
+}
+
 static void
 on_vadj_size_changed_cb (TdChatView *self)
 {
   if (self->pinned)
-    pin_now (self);
+    schedule_pin (self);
 }
 
 static void
@@ -366,7 +452,7 @@ on_messages_changed_cb (TdChatView *self,
 
   if (self->pinned)
     {
-      pin_now (self);
+      schedule_pin (self);
     }
   else
     {
@@ -656,6 +742,7 @@ td_chat_view_dispose (GObject *object)
   TdChatView *self = TD_CHAT_VIEW (object);
 
   hide_typing (self);
+  g_clear_handle_id (&self->pin_idle_id, g_source_remove);
   if (self->channel_signals)
     g_signal_group_set_target (self->channel_signals, NULL);
   if (self->bus_signals)
@@ -752,6 +839,7 @@ static void
 td_chat_view_init (TdChatView *self)
 {
   GtkListItemFactory *factory;
+  GtkEventController *controller;
   GtkAdjustment *adj;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -766,6 +854,12 @@ td_chat_view_init (TdChatView *self)
   g_signal_connect (factory, "teardown", G_CALLBACK (teardown_row_cb), self);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
+
+  controller = gtk_event_controller_legacy_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "event", G_CALLBACK (on_scroller_event_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), controller);
 
   adj = get_vadjustment (self);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_vadj_value_changed_cb),

@@ -37,5 +37,8 @@ void         td_chat_view_update_read      (TdChatView *self);
 gboolean     td_chat_view_is_line_visible  (TdChatView *self,
                                             const char *line_id);
 void         td_chat_view_scroll_to_bottom (TdChatView *self);
+/* The operator scrolls now (input on the list; tests call it): a move up
+ * within half a second lets the list go from the bottom. */
+void         td_chat_view_user_scrolled    (TdChatView *self);
 
 G_END_DECLS
