@@ -803,6 +803,31 @@ test_unauthorized (void)
   server_free (&s);
 }
 
+/* A burst of sends beyond the server's rate limit: paced, never refused. */
+static void
+test_paced_burst (void)
+{
+  Server s = { 0, };
+  Client cust = { 0, };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *line_id = NULL;
+
+  server_start (&s);
+  client_open (&cust, &s, "demo-cust-9", NULL);
+  td_channel_start (cust.channel);
+  wait_until (is_online, &cust, "the customer online");
+  line_id = open_line (&cust, "m_lakeside");
+  for (int i = 0; i < 140; i++)
+    g_free (send_numbered (&cust, line_id, texts, "burst"));
+  wait_until (outbox_empty, &cust, "140 messages acked");
+  wait_count (&cust, line_id, texts->len);
+  assert_line_complete (&cust, line_id, texts);
+  g_assert_cmpuint (cust.errors, ==, 0);   /* no rate_limited */
+
+  client_free (&cust);
+  server_free (&s);
+}
+
 /* Gaps in line_seq are filled with history. */
 static void
 test_gap_filled (void)
@@ -1060,6 +1085,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/unauthorized", test_unauthorized);
   g_test_add_func ("/tripdesk/e2e/gap-filled-with-history", test_gap_filled);
   g_test_add_func ("/tripdesk/e2e/requests", test_requests);
+  g_test_add_func ("/tripdesk/e2e/paced-burst", test_paced_burst);
 
   return g_test_run ();
 }

@@ -27,6 +27,9 @@ G_DEFINE_ENUM_TYPE (TdChannelState, td_channel_state,
 #define CLOCK_CHECK_MS 5000
 #define CLOCK_JUMP_MS 10000
 #define HISTORY_REPEAT_MS 3000
+/* 90 % of protocol.md's limits: a burst of 100 packets, 20/s sustained */
+#define PACE_BURST 90.0
+#define PACE_PER_S 18.0
 
 struct _TdChannel
 {
@@ -84,6 +87,11 @@ struct _TdChannel
   guint              next_req;
   guint              transient_source; /* resend after a transient refusal */
   GPtrArray         *pending_gaps;     /* TdStoreGap* seen while not online */
+  /* pacing: stay under the server's rate limit (a burst, then N/s) */
+  double             tokens;
+  gint64             tokens_at;        /* monotonic ms */
+  GQueue             out_queue;        /* TdPacket waiting for a token */
+  guint              out_source;
   GHashTable        *history_asked;    /* "line before" → monotonic ms of the request */
   GHashTable        *asked_states;     /* line → TdLineState + 1: the newest we asked for or
                                         * heard of (the store may not have committed it yet) */
@@ -124,6 +132,7 @@ static guint signals[N_SIGNALS];
 static void connect_now (TdChannel *self);
 static void schedule_attempt (TdChannel *self, gint64 delay_ms);
 static void start_probe_timer (TdChannel *self);
+static void clear_out_queue (TdChannel *self);
 static void request_pending_gaps (TdChannel *self);
 
 static gint64
@@ -205,6 +214,7 @@ drop_transport (TdChannel *self)
   gboolean had_name = self->transport != NULL && self->transport_opened;
 
   stop_heartbeat (self);
+  clear_out_queue (self);
   g_clear_handle_id (&self->connect_timeout_source, g_source_remove);
   if (self->transport)
     {
@@ -228,15 +238,79 @@ drop_probe (TdChannel *self)
     }
 }
 
+static void
+refill (TdChannel *self)
+{
+  gint64 now = mono_ms ();
+
+  self->tokens = MIN (PACE_BURST, self->tokens + (now - self->tokens_at) * PACE_PER_S / 1000.0);
+  self->tokens_at = now;
+}
+
+static void
+clear_out_queue (TdChannel *self)
+{
+  g_clear_handle_id (&self->out_source, g_source_remove);
+  g_queue_clear_full (&self->out_queue, (GDestroyNotify) td_packet_unref);
+  /* a new session has a fresh budget */
+  self->tokens = PACE_BURST;
+  self->tokens_at = mono_ms ();
+}
+
+static gboolean out_cb (gpointer data);
+
+static void
+schedule_out (TdChannel *self)
+{
+  guint wait;
+
+  if (self->out_source != 0 || g_queue_is_empty (&self->out_queue))
+    return;
+  wait = (guint) MAX (1.0, (1.0 - self->tokens) * 1000.0 / PACE_PER_S);
+  self->out_source = g_timeout_add (wait, out_cb, self);
+}
+
+static gboolean
+out_cb (gpointer data)
+{
+  TdChannel *self = data;
+
+  self->out_source = 0;
+  refill (self);
+  while (self->tokens >= 1.0 && !g_queue_is_empty (&self->out_queue))
+    {
+      g_autoptr(TdPacket) p = g_queue_pop_head (&self->out_queue);
+
+      if (self->transport == NULL || !td_transport_send (self->transport, p))
+        {
+          clear_out_queue (self);
+          return G_SOURCE_REMOVE;
+        }
+      self->tokens -= 1.0;
+      self->last_tx = mono_ms ();
+    }
+  schedule_out (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends now, or after the packets already waiting for the rate budget. */
 static gboolean
 send_packet (TdChannel *self,
              TdPacket  *packet)
 {
   if (self->transport == NULL || !self->transport_opened)
     return FALSE;
-  if (!td_transport_send (self->transport, packet))
-    return FALSE;
-  self->last_tx = mono_ms ();
+  refill (self);
+  if (g_queue_is_empty (&self->out_queue) && self->tokens >= 1.0)
+    {
+      if (!td_transport_send (self->transport, packet))
+        return FALSE;
+      self->tokens -= 1.0;
+      self->last_tx = mono_ms ();
+      return TRUE;
+    }
+  g_queue_push_tail (&self->out_queue, td_packet_ref (packet));
+  schedule_out (self);
   return TRUE;
 }
 
@@ -1126,6 +1200,8 @@ td_channel_init (TdChannel *self)
   self->pending_gaps = g_ptr_array_new_with_free_func (gap_free);
   self->asked_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->history_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->out_queue);
+  self->tokens = PACE_BURST;
   self->opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->merchant_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
