@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "td-packet.h"
+#include "td-stats.h"
 
 G_BEGIN_DECLS
 
@@ -232,5 +233,25 @@ void         td_store_request_history   (TdStore    *self,
 /* The text the FTS index stores for @text: CJK runs as overlapping bigrams
  * (owned).  Exposed for tests. */
 char        *td_store_fts_text          (const char *text);
+
+/* ---- dashboard figures from the cache (td-store-metrics.c) ---- */
+/**
+ * td_store_compute_stats_async:
+ * The figures of docs/metrics.md for @merchant at @now in @tz (NULL:
+ * local), computed with td_metrics_compute() from what the cache holds —
+ * the offline dashboard.  Read-only; runs on a thread.  The cache records
+ * no state changes, so resolution and reopen figures are empty.
+ */
+void         td_store_compute_stats_async  (TdStore             *self,
+                                            const char          *merchant,
+                                            gint64               now,
+                                            GTimeZone           *tz,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* (transfer full) */
+TdStats     *td_store_compute_stats_finish (TdStore       *self,
+                                            GAsyncResult  *result,
+                                            GError       **error);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "td-connection-banner.h"
+#include "td-dashboard.h"
 #include "td-line-list.h"
 #include "td-line-row.h"
 #include "td-widget-util.h"
@@ -37,6 +38,7 @@ struct _TdWindow
   GtkStack           *content_stack;
   TdChatView         *chat_view;
   TdContextPane      *context_pane;
+  TdDashboard        *dashboard;
   TdDeskTools        *tools;
 
   GSettings          *settings;
@@ -611,6 +613,7 @@ td_window_set_channel (TdWindow  *self,
   g_signal_group_set_target (self->channel_signals, channel);
   td_connection_banner_set_channel (self->banner, channel);
   td_chat_view_set_channel (self->chat_view, channel);
+  td_dashboard_set_channel (self->dashboard, channel);
 
   if (channel == NULL)
     {
@@ -804,6 +807,14 @@ td_window_get_context_pane (TdWindow *self)
   return self->context_pane;
 }
 
+TdDashboard *
+td_window_get_dashboard (TdWindow *self)
+{
+  g_return_val_if_fail (TD_IS_WINDOW (self), NULL);
+
+  return self->dashboard;
+}
+
 void
 td_window_show_toast (TdWindow   *self,
                       const char *text)
@@ -909,6 +920,7 @@ td_window_class_init (TdWindowClass *klass)
   g_type_ensure (TD_TYPE_CHAT_VIEW);
   g_type_ensure (TD_TYPE_CONNECTION_BANNER);
   g_type_ensure (TD_TYPE_CONTEXT_PANE);
+  g_type_ensure (TD_TYPE_DASHBOARD);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TdWindow, toast_overlay);
@@ -928,6 +940,7 @@ td_window_class_init (TdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, context_pane);
+  gtk_widget_class_bind_template_child (widget_class, TdWindow, dashboard);
   gtk_widget_class_bind_template_callback (widget_class, on_views_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_merchants_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);

@@ -9,6 +9,7 @@
 #include "td-channel.h"
 #include "td-chat-view.h"
 #include "td-context-pane.h"
+#include "td-dashboard.h"
 #include "td-desk-tools.h"
 #include "td-login-page.h"
 
@@ -63,5 +64,7 @@ void         td_window_show_toast      (TdWindow   *self,
 /* The operator tools (actions "tools.*") and the customer's context pane. */
 TdDeskTools *td_window_get_tools       (TdWindow *self);
 TdContextPane *td_window_get_context_pane (TdWindow *self);
+/* The dashboard pane (the Dashboard view). */
+TdDashboard *td_window_get_dashboard   (TdWindow *self);
 
 G_END_DECLS
