@@ -219,6 +219,9 @@ test_figures (void)
     g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_REOPEN_RATE), ==, "—");
     g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_CSAT), ==, "—");
     g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_WAITING), ==, "Nobody is waiting");
+    g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_FIRST_TODAY), ==, "Nothing measured yet");
+    g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_REOPEN_RATE), ==, "No line resolved in 7 days");
+    g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_CSAT), ==, "No ratings yet");
     g_assert_cmpuint (g_list_model_get_n_items (td_dashboard_get_operators (dash)), ==, 0);
     g_assert_true (g_str_has_suffix (td_bar_chart_get_description (chart), "no messages."));
   }

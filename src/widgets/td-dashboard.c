@@ -172,6 +172,12 @@ durations_detail (const TdStatsDurations *d,
   g_autofree char *mean = format_duration (d->mean_ms);
   g_autofree char *counts = NULL;
 
+  if (d->count == 0 && d->unanswered == 0)
+    return g_strdup (_("Nothing measured yet"));
+  if (d->count == 0)
+    return g_strdup_printf (ngettext ("%d unanswered", "%d unanswered", (gulong) d->unanswered),
+                            (int) d->unanswered);
+
   if (with_unanswered)
     /* Translators: "5 answered, 1 unanswered" */
     counts = g_strdup_printf (_("%d answered, %d unanswered"),
@@ -359,8 +365,11 @@ show_figures (TdDashboard *self)
     g_autofree char *p90 = format_duration (s->next_response_today.p90_ms);
     g_autofree char *week = format_duration (s->next_response_week.median_ms);
 
-    /* Translators: "p90 20 min · 7 days: median 6 min" */
-    detail = g_strdup_printf (_("p90 %s · 7 days: median %s"), p90, week);
+    if (s->next_response_today.count == 0 && s->next_response_week.count == 0)
+      detail = g_strdup (_("Nothing measured yet"));
+    else
+      /* Translators: "p90 20 min · 7 days: median 6 min" */
+      detail = g_strdup_printf (_("p90 %s · 7 days: median %s"), p90, week);
   }
   set_card (self, TD_DASHBOARD_NEXT_RESPONSE, value, detail);
   g_clear_pointer (&value, g_free);
@@ -376,10 +385,13 @@ show_figures (TdDashboard *self)
   set_card_count (self, TD_DASHBOARD_RESOLVED_TODAY, s->resolved_today, _("Since midnight"));
 
   value = format_share (s->reopen_rate);
-  detail = g_strdup_printf (ngettext ("%d of %d resolved line",
-                                      "%d of %d resolved lines",
-                                      (gulong) s->reopen_resolved),
-                            (int) s->reopen_reopened, (int) s->reopen_resolved);
+  if (s->reopen_resolved == 0)
+    detail = g_strdup (_("No line resolved in 7 days"));
+  else
+    detail = g_strdup_printf (ngettext ("%d of %d resolved line",
+                                        "%d of %d resolved lines",
+                                        (gulong) s->reopen_resolved),
+                              (int) s->reopen_reopened, (int) s->reopen_resolved);
   set_card (self, TD_DASHBOARD_REOPEN_RATE, value, detail);
   g_clear_pointer (&value, g_free);
   g_clear_pointer (&detail, g_free);
@@ -394,8 +406,11 @@ show_figures (TdDashboard *self)
                                                         "%d ratings",
                                                         (gulong) s->csat_count), (int) s->csat_count);
 
-    /* Translators: "3 ratings · 67 % rated 4–5" */
-    detail = g_strdup_printf (_("%s · %s rated 4–5"), count, share);
+    if (s->csat_count == 0)
+      detail = g_strdup (_("No ratings yet"));
+    else
+      /* Translators: "3 ratings · 67 % rated 4–5" */
+      detail = g_strdup_printf (_("%s · %s rated 4–5"), count, share);
   }
   set_card (self, TD_DASHBOARD_CSAT, value, detail);
 
