@@ -803,6 +803,36 @@ test_unauthorized (void)
   server_free (&s);
 }
 
+/* A transient refusal (`internal`): the row stays pending and goes again. */
+static void
+test_transient_refusal (void)
+{
+  Server s = { 0, };
+  Client cust = { 0, };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *line_id = NULL;
+  g_autofree char *rid = NULL;
+
+  server_start (&s);
+  client_open (&cust, &s, "demo-cust-10", NULL);
+  td_channel_start (cust.channel);
+  wait_until (is_online, &cust, "the customer online");
+  line_id = open_line (&cust, "m_harbor");
+  td_server_inject_internal_error (s.server, TRUE);
+  rid = send_numbered (&cust, line_id, texts, "transient");
+  {
+    RowWait w = { &cust, rid };
+
+    wait_until (row_gone, &w, "the retried send acked");
+  }
+  g_assert_cmpuint (cust.errors, >=, 1);   /* the `internal` was shown */
+  wait_count (&cust, line_id, 1);
+  assert_line_complete (&cust, line_id, texts);
+
+  client_free (&cust);
+  server_free (&s);
+}
+
 /* A burst of sends beyond the server's rate limit: paced, never refused. */
 static void
 test_paced_burst (void)
@@ -1086,6 +1116,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/gap-filled-with-history", test_gap_filled);
   g_test_add_func ("/tripdesk/e2e/requests", test_requests);
   g_test_add_func ("/tripdesk/e2e/paced-burst", test_paced_burst);
+  g_test_add_func ("/tripdesk/e2e/transient-refusal", test_transient_refusal);
 
   return g_test_run ();
 }

@@ -27,9 +27,9 @@ G_DEFINE_ENUM_TYPE (TdChannelState, td_channel_state,
 #define CLOCK_CHECK_MS 5000
 #define CLOCK_JUMP_MS 10000
 #define HISTORY_REPEAT_MS 3000
-/* 90 % of protocol.md's limits: a burst of 100 packets, 20/s sustained */
-#define PACE_BURST 90.0
-#define PACE_PER_S 18.0
+/* 80 % of protocol.md's limits: a burst of 100 packets, 20/s sustained */
+#define PACE_BURST 80.0
+#define PACE_PER_S 16.0
 
 struct _TdChannel
 {
@@ -86,6 +86,7 @@ struct _TdChannel
   GHashTable        *opens;            /* req → GTask */
   guint              next_req;
   guint              transient_source; /* resend after a transient refusal */
+  GHashTable        *transient_rows;   /* random_ids refused for now (rate_limited, internal) */
   GPtrArray         *pending_gaps;     /* TdStoreGap* seen while not online */
   /* pacing: stay under the server's rate limit (a burst, then N/s) */
   double             tokens;
@@ -471,9 +472,24 @@ transient_cb (gpointer data)
 {
   TdChannel *self = data;
 
+  g_autoptr(GHashTable) rows = g_steal_pointer (&self->transient_rows);
+
   self->transient_source = 0;
+  self->transient_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (self->state == TD_CHANNEL_STATE_ONLINE)
-    resend_outbox (self);
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, rows);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          TdMessage *m = td_store_outbox_lookup (self->store, key);
+
+          if (m != NULL)
+            send_outbox_row (self, m);
+        }
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -506,10 +522,12 @@ handle_error_packet (TdChannel *self,
           td_store_outbox_fail (self->store, rid, error->message);
           g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, rid, error);
         }
-      else if (self->transient_source == 0)
+      else
         {
-          /* rate_limited, internal…: try again a little later */
-          self->transient_source = g_timeout_add (TRANSIENT_RETRY_MS, transient_cb, self);
+          /* rate_limited, internal…: that row again a little later */
+          g_hash_table_add (self->transient_rows, g_strdup (rid));
+          if (self->transient_source == 0)
+            self->transient_source = g_timeout_add (TRANSIENT_RETRY_MS, transient_cb, self);
         }
     }
   /* The bus has already emitted its "error"; the app listens to ours. */
@@ -1071,6 +1089,7 @@ td_channel_finalize (GObject *object)
   g_clear_pointer (&self->pending_gaps, g_ptr_array_unref);
   g_clear_pointer (&self->asked_states, g_hash_table_unref);
   g_clear_pointer (&self->history_asked, g_hash_table_unref);
+  g_clear_pointer (&self->transient_rows, g_hash_table_unref);
   g_clear_pointer (&self->opens, g_hash_table_unref);
   g_clear_pointer (&self->merchant_names, g_hash_table_unref);
   g_strfreev (self->merchants);
@@ -1201,6 +1220,7 @@ td_channel_init (TdChannel *self)
   self->asked_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->history_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->out_queue);
+  self->transient_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->tokens = PACE_BURST;
   self->opens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->merchant_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
