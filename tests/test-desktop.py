@@ -122,6 +122,19 @@ def check_metainfo(path, desktop):
     shots = [i.text for i in root.findall('screenshots/screenshot/image')]
     ok(shots and all(s.startswith('https://') and s.endswith('docs/screenshots/demo.png') for s in shots),
        'screenshot points at docs/screenshots/demo.png', shots)
+    # the screenshot URL names a file of this repository, of the declared size
+    srcdir = os.path.join(os.environ.get('G_TEST_SRCDIR', '.'), '..')
+    for img in root.findall('screenshots/screenshot/image'):
+        rel = img.text.split('/main/', 1)[-1]
+        png = os.path.join(srcdir, rel)
+        if not ok(os.path.isfile(png), 'screenshot %s is in the repository' % rel):
+            continue
+        with open(png, 'rb') as f:
+            head = f.read(24)
+        ok(head[:8] == b'\x89PNG\r\n\x1a\n', 'screenshot is a PNG')
+        w, h = int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')
+        ok((str(w), str(h)) == (img.get('width'), img.get('height')),
+           'screenshot is %sx%s as declared' % (img.get('width'), img.get('height')), (w, h))
     ok(root.find("url[@type='homepage']") is not None, 'homepage url')
     ok(root.findtext('developer_name') or root.findtext('developer/name'), 'developer name')
     xml_lang = '{http://www.w3.org/XML/1998/namespace}lang'
