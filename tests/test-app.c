@@ -495,9 +495,12 @@ test_notifications (void)
   g_assert_cmpstr (strchr (g_ptr_array_index (calls, 1), '|') + 1, ==, "4 new messages");
   g_assert_cmpuint (td_notifier_get_count (notifier, td_line_get_id (other->line)), ==, 4);
 
-  /* Read: withdrawn */
+  /* Activating it (app.open-line) opens the line and withdraws it */
   closes = mock_count ("CloseNotification");
-  td_notifier_line_shown (notifier, td_line_get_id (other->line));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-line",
+                                  g_variant_new_string (td_line_get_id (other->line)));
+  g_assert_cmpstr (td_line_get_id (td_chat_view_get_line (td_window_get_chat_view (td_application_get_window (app)))),
+                   ==, td_line_get_id (other->line));
   wait_until (closed, GUINT_TO_POINTER (closes + 1), "CloseNotification");
   g_assert_cmpuint (td_notifier_get_count (notifier, td_line_get_id (other->line)), ==, 0);
 

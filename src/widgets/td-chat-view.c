@@ -146,7 +146,8 @@ td_chat_view_scroll_to_bottom (TdChatView *self)
 
   self->pinned = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->new_messages_button), FALSE);
-  pin_now (self);
+  /* not now: after a model change the adjustment is stale until the next
+   * layout, and GtkListView warns about a value it cannot place */
   schedule_pin (self);
 }
 
@@ -197,13 +198,13 @@ on_pin_idle_cb (gpointer data)
 }
 
 /* GtkListView ignores value changes made while it configures the
- * adjustment (notify::upper comes from there): pin just after, before the
- * next frame is laid out. */
+ * adjustment (notify::upper comes from there): pin just after the frame
+ * that laid the list out. */
 static void
 schedule_pin (TdChatView *self)
 {
   if (self->pin_idle_id == 0)
-    self->pin_idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, on_pin_idle_cb, self, NULL);
+    self->pin_idle_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 10, on_pin_idle_cb, self, NULL);
 }
 
 static void

@@ -49,6 +49,8 @@ struct _TdWindow
   GtkSortListModel   *sort_model;
   GtkSingleSelection *selection;
   guint               counts_idle_id;
+  guint               scroll_idle_id;
+  guint               scroll_to;
 
   TdView              view;
   char               *merchant;     /* NULL: all */
@@ -398,6 +400,30 @@ on_line_list_changed_cb (TdWindow *self)
 }
 
 static gboolean
+on_scroll_idle_cb (gpointer data)
+{
+  TdWindow *self = data;
+
+  self->scroll_idle_id = 0;
+  /* Laid out by now: GtkListView 4.8 warns when asked too early */
+  if (self->sort_model != NULL && gtk_widget_get_mapped (GTK_WIDGET (self->line_view)) &&
+      self->scroll_to < g_list_model_get_n_items (G_LIST_MODEL (self->sort_model)))
+    gtk_widget_activate_action (GTK_WIDGET (self->line_view), "list.scroll-to-item", "u", self->scroll_to);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Shows the row at @position of the line list (after the next layout) */
+static void
+scroll_line_view_to (TdWindow *self,
+                     guint     position)
+{
+  self->scroll_to = position;
+  if (self->scroll_idle_id == 0)
+    self->scroll_idle_id = g_idle_add_full (GDK_PRIORITY_REDRAW + 10, on_scroll_idle_cb, self, NULL);
+}
+
+static gboolean
 select_line (TdWindow *self,
              TdLine   *line)
 {
@@ -410,7 +436,7 @@ select_line (TdWindow *self,
       if (item == line)
         {
           gtk_single_selection_set_selected (self->selection, i);
-          gtk_widget_activate_action (GTK_WIDGET (self->line_view), "list.scroll-to-item", "u", i);
+          scroll_line_view_to (self, i);
           return TRUE;
         }
     }
@@ -484,7 +510,7 @@ td_window_step_line (TdWindow *self,
     pos++;
 
   gtk_single_selection_set_selected (self->selection, pos);
-  gtk_widget_activate_action (GTK_WIDGET (self->line_view), "list.scroll-to-item", "u", pos);
+  scroll_line_view_to (self, pos);
 }
 
 /* ---- search (Ctrl+K) ---- */
@@ -868,6 +894,7 @@ td_window_dispose (GObject *object)
   TdWindow *self = TD_WINDOW (object);
 
   g_clear_handle_id (&self->counts_idle_id, g_source_remove);
+  g_clear_handle_id (&self->scroll_idle_id, g_source_remove);
   if (self->channel_signals)
     g_signal_group_set_target (self->channel_signals, NULL);
   if (self->chat_view)
