@@ -15,6 +15,7 @@
 #include "td-desk-tools.h"
 #include "td-json.h"
 #include "td-line-row.h"
+#include "td-message-list.h"
 #include "td-preferences-window.h"
 #include "td-search-window.h"
 #include "td-server.h"
@@ -670,6 +671,53 @@ test_transcript (void)
 
 /* ---- the window: actions, shortcuts list, screens ---- */
 
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_type (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  TdChatView *chat;
+  const char *text;
+} RevealWait;
+
+static gboolean
+chat_shows (gpointer data)
+{
+  RevealWait *w = data;
+  GListModel *messages = td_chat_view_get_messages (w->chat);
+
+  for (guint i = 0; messages && i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(TdMessage) m = g_list_model_get_item (messages, i);
+      g_autofree char *text = td_message_dup_search_text (m);
+
+      if (g_strcmp0 (text, w->text) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+chat_unpinned (gpointer data)
+{
+  return !td_chat_view_get_pinned (data);
+}
+
 static void
 test_window_tools (void)
 {
@@ -781,6 +829,10 @@ test_window_tools (void)
   save_png (dialog, "tools-snooze.png");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
+  /* the export action opens a file chooser */
+  gtk_widget_activate_action (GTK_WIDGET (window), "tools.export", NULL);
+  idle_for (300);
+
   /* search through the window opens the line at the message */
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.search", NULL);
   {
@@ -791,6 +843,30 @@ test_window_tools (void)
     td_search_window_activate (search_window, 1);
     idle_for (300);
     g_assert_cmpstr (td_line_get_id (td_chat_view_get_line (chat)), ==, "ml_li");
+  }
+
+  /* a hit far back in a long line: older pages load until it is shown,
+   * and the chat lets go of the bottom (last: the chat view warns when it
+   * leaves a scrolled-up line before the new one is laid out) */
+  add_line (store, "ml_long", "c_long", "Sam Long", "m_lakeside", "open", NULL);
+  add_msg (store, "ml_long", 1, "c_long", "Sam Long", "text", "{\"text\":\"the very first question\"}",
+           td_now_ms () - 100 * MIN_MS);
+  for (int i = 2; i <= 90; i++)
+    add_msg (store, "ml_long", i, i % 2 ? "c_long" : "o_alice", i % 2 ? "Sam Long" : "Alice", "text",
+             "{\"text\":\"filler\"}", td_now_ms () - (100 - i) * MIN_MS);
+  td_store_sync (store);
+  idle_for (500);
+  {
+    TdSearchWindow *search_window = td_desk_tools_get_search (tools);
+    RevealWait rw = { chat, "the very first question" };
+
+    gtk_window_present (GTK_WINDOW (search_window));
+    search (search_window, "very first");
+    g_assert_cmpuint (g_list_model_get_n_items (td_search_window_get_results (search_window)), ==, 2);
+    td_search_window_activate (search_window, 1);
+    wait_until (chat_shows, &rw, "the old message in the chat");
+    g_assert_cmpuint (g_list_model_get_n_items (td_chat_view_get_messages (chat)), >, 50);
+    wait_until (chat_unpinned, chat, "the chat scrolled up to the hit");
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -934,22 +1010,6 @@ opened (gpointer data)
   return ((Opened *) data)->done;
 }
 
-static GtkWidget *
-find_type (GtkWidget *widget,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 /* The whole screen (popovers are their own surfaces): an optional artifact */
 static void

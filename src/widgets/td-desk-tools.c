@@ -19,6 +19,7 @@
 #include "td-window.h"
 
 #define REVEAL_TRIES 100
+#define REVEAL_SCROLLS 6
 
 struct _TdDeskTools
 {
@@ -38,6 +39,7 @@ struct _TdDeskTools
   TdMessage          *reveal;
   guint               reveal_id;
   guint               reveal_tries;
+  guint               reveal_shown;
 };
 
 G_DEFINE_FINAL_TYPE (TdDeskTools, td_desk_tools, G_TYPE_OBJECT)
@@ -363,6 +365,13 @@ find_list_view (GtkWidget *widget)
   return NULL;
 }
 
+static void
+finish_reveal (TdDeskTools *self)
+{
+  self->reveal_id = 0;
+  g_clear_object (&self->reveal);
+}
+
 static gboolean
 reveal_tick_cb (gpointer data)
 {
@@ -388,9 +397,32 @@ reveal_tick_cb (gpointer data)
         {
           GtkListView *view = find_list_view (GTK_WIDGET (chat));
 
+          /* GTK 4.8's list.scroll-to-item warns for rows not laid out
+           * yet: place the adjustment by the row's share of the list,
+           * again on the next ticks as the rows above are measured.  As
+           * for a scroll by hand, the chat lets go of the bottom. */
           if (view)
-            gtk_widget_activate_action (GTK_WIDGET (view), "list.scroll-to-item", "u", i);
-          goto done;
+            {
+              GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+              double lower = gtk_adjustment_get_lower (adj);
+              double upper = gtk_adjustment_get_upper (adj);
+              double page = gtk_adjustment_get_page_size (adj);
+              guint n = g_list_model_get_n_items (messages);
+
+              /* not measured yet: wait (a list that fits has nothing to do) */
+              if (upper <= page + 48)
+                {
+                  if (self->reveal_tries < 10)
+                    return G_SOURCE_CONTINUE;
+                  goto done;
+                }
+              td_chat_view_user_scrolled (chat);
+              gtk_adjustment_set_value (adj, CLAMP (lower + (upper - lower) * i / MAX (n, 1) - page / 3,
+                                                    lower, upper - page));
+            }
+          if (++self->reveal_shown >= REVEAL_SCROLLS)
+            goto done;
+          return G_SOURCE_CONTINUE;
         }
     }
 
@@ -401,8 +433,7 @@ reveal_tick_cb (gpointer data)
     }
 
 done:
-  self->reveal_id = 0;
-  g_clear_object (&self->reveal);
+  finish_reveal (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -421,6 +452,7 @@ td_desk_tools_open_message (TdDeskTools *self,
 
   g_set_object (&self->reveal, message);
   self->reveal_tries = 0;
+  self->reveal_shown = 0;
   if (self->reveal_id == 0)
     self->reveal_id = g_timeout_add (100, reveal_tick_cb, self);
 }
