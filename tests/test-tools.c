@@ -791,8 +791,14 @@ test_window_tools (void)
   td_composer_set_text (composer, "");
 
   /* teammates: me, assignees of the merchant's lines, writers in the chat */
+  add_msg (store, "ml_emma0", 4, "o_bob", "Bob", "text", "{\"text\":\"Glad to hear it!\"}", td_now_ms ());
+  td_store_sync (store);
+  idle_for (100);
   uids = td_desk_tools_dup_teammates (tools, td_chat_view_get_line (chat), &names);
   g_assert_true (g_strv_contains ((const char * const *) uids, "o_bob"));
+  for (guint i = 0; uids[i]; i++)
+    if (g_str_equal (uids[i], "o_bob"))
+      g_assert_cmpstr (names[i], ==, "Bob");   /* seen writing in the merchant's lines */
   g_assert_false (g_strv_contains ((const char * const *) uids, "o_carol"));   /* another merchant */
 
   /* the context pane: F9 */

@@ -36,6 +36,10 @@ struct _TdDeskTools
   gulong              line_id;
   gulong              settings_id;
 
+  GHashTable         *operators;   /* merchant id → GHashTable (uid → name) seen writing */
+  gulong              committed_id;
+  TdStore            *store;       /* watched for operators */
+
   TdMessage          *reveal;
   guint               reveal_id;
   guint               reveal_tries;
@@ -204,6 +208,18 @@ td_desk_tools_dup_teammates (TdDeskTools  *self,
           if (g_strcmp0 (td_line_get_merchant (other), td_line_get_merchant (line)) == 0)
             add_teammate (uids, names, td_line_get_assignee (other), NULL);
         }
+    }
+
+  /* operators seen writing in the merchant's lines this session */
+  if (td_line_get_merchant (line) &&
+      g_hash_table_lookup (self->operators, td_line_get_merchant (line)))
+    {
+      GHashTableIter iter;
+      gpointer uid, name;
+
+      g_hash_table_iter_init (&iter, g_hash_table_lookup (self->operators, td_line_get_merchant (line)));
+      while (g_hash_table_iter_next (&iter, &uid, &name))
+        add_teammate (uids, names, uid, name);
     }
 
   messages = chat_view (self) && current_line (self) == line ?
@@ -698,10 +714,53 @@ add_shortcuts (TdDeskTools *self)
 }
 
 static void
+on_store_committed_cb (TdDeskTools    *self,
+                       TdStoreChanges *changes,
+                       TdStore        *store)
+{
+  for (guint i = 0; changes->messages_added && i < changes->messages_added->len; i++)
+    {
+      TdMessage *m = g_ptr_array_index (changes->messages_added, i);
+      TdLine *line;
+      GHashTable *known;
+
+      if (td_message_get_sender_role (m) != TD_ROLE_OPERATOR ||
+          (line = td_store_lookup_line (store, td_message_get_line_id (m))) == NULL ||
+          td_line_get_merchant (line) == NULL)
+        continue;
+      known = g_hash_table_lookup (self->operators, td_line_get_merchant (line));
+      if (known == NULL)
+        {
+          known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_insert (self->operators, g_strdup (td_line_get_merchant (line)), known);
+        }
+      if (td_message_get_sender_name (m))
+        g_hash_table_insert (known, g_strdup (td_message_get_sender_id (m)),
+                             g_strdup (td_message_get_sender_name (m)));
+    }
+}
+
+static void
+watch_store (TdDeskTools *self,
+             TdStore     *store)
+{
+  if (self->store == store)
+    return;
+  if (self->store)
+    g_clear_signal_handler (&self->committed_id, self->store);
+  g_set_object (&self->store, store);
+  g_hash_table_remove_all (self->operators);
+  if (store)
+    self->committed_id = g_signal_connect_object (store, "committed", G_CALLBACK (on_store_committed_cb),
+                                                  self, G_CONNECT_SWAPPED);
+}
+
+static void
 on_channel_changed_cb (TdDeskTools *self)
 {
   TdChannel *ch = channel (self);
 
+  watch_store (self, ch ? td_channel_get_store (ch) : NULL);
   td_context_pane_set_store (td_window_get_context_pane (self->window),
                              ch ? td_channel_get_store (ch) : NULL);
   if (self->search)
@@ -772,6 +831,7 @@ td_desk_tools_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reveal_id, g_source_remove);
   g_clear_object (&self->reveal);
+  watch_store (self, NULL);
   if (self->settings)
     g_clear_signal_handler (&self->settings_id, self->settings);
   if (self->search)
@@ -791,15 +851,25 @@ td_desk_tools_dispose (GObject *object)
 }
 
 static void
+td_desk_tools_finalize (GObject *object)
+{
+  g_hash_table_unref (TD_DESK_TOOLS (object)->operators);
+
+  G_OBJECT_CLASS (td_desk_tools_parent_class)->finalize (object);
+}
+
+static void
 td_desk_tools_class_init (TdDeskToolsClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = td_desk_tools_dispose;
+  G_OBJECT_CLASS (klass)->finalize = td_desk_tools_finalize;
 }
 
 static void
 td_desk_tools_init (TdDeskTools *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->operators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->group = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->group), entries, G_N_ELEMENTS (entries), self);
 }
