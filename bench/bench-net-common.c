@@ -205,11 +205,22 @@ bench_echo_server_main (guint    port,
 
   bench_raise_nofile ();
   soup_server_add_websocket_handler (server, "/v1/ws", NULL, (char **) protocols, echo_ws_cb, &echo, NULL);
-  if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
-    {
-      g_printerr ("echo server: %s\n", error->message);
-      return 1;
-    }
+  {
+    /* a listen backlog as deep as tripdesk-server's (4096): libsoup's own
+     * listener keeps 10, which drops SYNs when thousands connect */
+    g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, port);
+
+    if (sock)
+      g_socket_set_listen_backlog (sock, 4096);
+    if (sock == NULL || !g_socket_bind (sock, addr, TRUE, &error) || !g_socket_listen (sock, &error)
+        || !soup_server_listen_socket (server, sock, 0, &error))
+      {
+        g_printerr ("echo server: %s\n", error->message);
+        return 1;
+      }
+  }
   g_main_loop_run (loop);
   return 0;
 }

@@ -28,8 +28,8 @@
 #include "bench-net-common.h"
 #include "bench-util.h"
 
-#define PER_CHILD 2500
-#define IN_FLIGHT 64
+#define PER_CHILD 500
+#define IN_FLIGHT 32
 
 static const char *argv0;
 static gboolean quick;
@@ -93,6 +93,16 @@ hold_tick_cb (gpointer data)
     {
       bench_conn_connect (g_ptr_array_index (hold.conns, hold.next++), "/v1/ws");
       hold.in_flight++;
+    }
+  if (g_getenv ("BENCH_DEBUG"))
+    {
+      static double last;
+
+      if (bench_now () - last > 1)
+        {
+          last = bench_now ();
+          g_printerr ("hold: %u ready, %u in flight, %u started\n", hold.ready, hold.in_flight, hold.next);
+        }
     }
   if (!hold.reported && hold.ready == hold.conns->len)
     {
