@@ -22,8 +22,10 @@ G_DECLARE_FINAL_TYPE (TdMessageList, td_message_list, TD, MESSAGE_LIST, GObject)
  * from the store's "committed" (new messages inserted in place, outbox rows
  * replaced by the stored message, failed rows updated, discarded removed).
  *
- * Properties: "store", "line-id" (construct-only), "loading" (bool),
- * "has-more" (bool: older messages may exist, locally or on the server).
+ * Properties: "line-id" (construct-only), "loading" (bool: a page is being
+ * read, or an older page was asked of the server — until it lands, at most
+ * 5 s; each page is asked once), "has-more" (bool: older messages may exist,
+ * locally or on the server).
  */
 TdMessageList *td_message_list_new        (TdStore    *store,
                                            const char *line_id);

@@ -141,8 +141,8 @@ void         td_store_advance_cursor    (TdStore *self,
 void         td_store_flush             (TdStore *self);
 /* Blocks until everything queued so far is on disk (tests, shutdown). */
 void         td_store_sync              (TdStore *self);
-/* TRUE when @packet is a stream event at or below the accepted cursor, or
- * a message already stored with the same id and content. */
+/* TRUE when @packet is a stream event (`msg`, `line`, `read`) at or below
+ * the accepted cursor: already stored or on its way (no SQL). */
 gboolean     td_store_contains_event    (TdStore  *self,
                                          TdPacket *packet);
 
