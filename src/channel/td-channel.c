@@ -387,6 +387,10 @@ start_heartbeat (TdChannel *self,
   /* A held poll is silent for up to its wait: its own timeout covers it. */
   if (self->transport && TD_IS_POLL_TRANSPORT (self->transport))
     return;
+  /* WebSocket pings both ways, at the server's pace */
+  if (self->transport && TD_IS_WS_TRANSPORT (self->transport))
+    td_ws_transport_set_keepalive (TD_WS_TRANSPORT (self->transport),
+                                   MAX (1, self->heartbeat_ms / 1000));
   self->heartbeat_source = g_timeout_add (MAX (self->heartbeat_ms / 4, 50), heartbeat_cb, self);
 }
 

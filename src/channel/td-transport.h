@@ -105,6 +105,9 @@ TdWsTransport   *td_ws_transport_new   (const char *base_url,
                                         const char *token,
                                         const char *client,
                                         GObject    *session);
+/* WebSocket pings every @interval_s (the welcome's heartbeat_s; 0: off). */
+void             td_ws_transport_set_keepalive (TdWsTransport *self,
+                                                guint          interval_s);
 
 #define TD_TYPE_POLL_TRANSPORT (td_poll_transport_get_type ())
 G_DECLARE_FINAL_TYPE (TdPollTransport, td_poll_transport, TD, POLL_TRANSPORT, GObject)

@@ -27,6 +27,7 @@ struct _TdWsTransport
   gboolean                 has_cursor;
   gint64                   cursor;
   gboolean                 closed;     /* final: "closed" emitted or close() called */
+  guint                    keepalive_s;
 };
 
 static void td_ws_transport_iface_init (TdTransportInterface *iface);
@@ -195,7 +196,7 @@ connect_cb (GObject      *source,
 
   self->conn = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn, TD_MAX_SERVER_PACKET + 1024);
-  soup_websocket_connection_set_keepalive_interval (conn, TD_DEFAULT_HEARTBEAT_S);
+  soup_websocket_connection_set_keepalive_interval (conn, self->keepalive_s);
   g_signal_connect (conn, "message", G_CALLBACK (on_conn_message_cb), self);
   g_signal_connect (conn, "closed", G_CALLBACK (on_conn_closed_cb), self);
   g_signal_connect (conn, "error", G_CALLBACK (on_conn_error_cb), self);
@@ -326,6 +327,18 @@ static void
 td_ws_transport_init (TdWsTransport *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->keepalive_s = TD_DEFAULT_HEARTBEAT_S;
+}
+
+void
+td_ws_transport_set_keepalive (TdWsTransport *self,
+                               guint          interval_s)
+{
+  g_return_if_fail (TD_IS_WS_TRANSPORT (self));
+
+  self->keepalive_s = interval_s;
+  if (self->conn)
+    soup_websocket_connection_set_keepalive_interval (self->conn, interval_s);
 }
 
 TdWsTransport *
