@@ -712,6 +712,26 @@ chat_shows (gpointer data)
   return FALSE;
 }
 
+typedef struct
+{
+  TdDeskTools *tools;
+  TdChatView  *chat;
+} BobWait;
+
+static gboolean
+bob_known (gpointer data)
+{
+  BobWait *w = data;
+  g_auto(GStrv) names = NULL;
+  g_auto(GStrv) uids = td_desk_tools_dup_teammates (w->tools, td_chat_view_get_line (w->chat), &names);
+
+  for (guint i = 0; uids[i]; i++)
+    if (g_str_equal (uids[i], "o_bob"))
+      return g_strcmp0 (names[i], "Bob") == 0;
+
+  return FALSE;
+}
+
 static gboolean
 chat_unpinned (gpointer data)
 {
@@ -793,12 +813,13 @@ test_window_tools (void)
   /* teammates: me, assignees of the merchant's lines, writers in the chat */
   add_msg (store, "ml_emma0", 4, "o_bob", "Bob", "text", "{\"text\":\"Glad to hear it!\"}", td_now_ms ());
   td_store_sync (store);
-  idle_for (100);
+  /* seen writing in the merchant's lines: with the name */
+  {
+    BobWait bw = { tools, chat };
+    wait_until (bob_known, &bw, "bob's name among the teammates");
+  }
   uids = td_desk_tools_dup_teammates (tools, td_chat_view_get_line (chat), &names);
   g_assert_true (g_strv_contains ((const char * const *) uids, "o_bob"));
-  for (guint i = 0; uids[i]; i++)
-    if (g_str_equal (uids[i], "o_bob"))
-      g_assert_cmpstr (names[i], ==, "Bob");   /* seen writing in the merchant's lines */
   g_assert_false (g_strv_contains ((const char * const *) uids, "o_carol"));   /* another merchant */
 
   /* the context pane: F9 */
