@@ -545,10 +545,19 @@ test_stats (void)
   g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", "demo-op-alice", NULL, &body), ==, 200);
   o = td_json_parse_object (body, strlen (body), NULL);
   g_assert_nonnull (o);
-  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "open"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "waiting"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "lines"), "unassigned"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (o, "messages_today"), ==, 1);
+  /* the schema of docs/metrics.md (tests/test-metrics*.c check every figure) */
+  g_assert_cmpint (json_object_get_int_member (o, "schema"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "live"), "open"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "live"), "waiting"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj_obj (o, "live"), "unassigned"), ==, 1);
+  {
+    JsonArray *customer = json_object_get_array_member (obj_obj (o, "messages_per_hour"), "customer");
+    gint64 sum = 0;
+
+    for (guint i = 0; i < json_array_get_length (customer); i++)
+      sum += json_array_get_int_element (customer, i);
+    g_assert_cmpint (sum, ==, 1);
+  }
 
   g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_lakeside", "demo-op-carol", NULL, NULL), ==, 403);
   g_assert_cmpuint (http_request (fx, "GET", "/v1/stats?merchant=m_nowhere", "demo-op-carol", NULL, NULL), ==, 403);

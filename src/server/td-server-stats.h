@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * @tz: the server's time zone ("today" starts at its local midnight)
  * @now_ms: the current time
  *
- * Returns: (transfer full): the figures of docs/server.md, as a JSON object.
+ * Returns: (transfer full) (nullable): the figures of docs/metrics.md (the
+ *   versioned stats object), or NULL when the store cannot be read.
  */
 JsonObject *td_server_stats_compute (TdServerStore *store,
                                      const char    *merchant,

@@ -741,6 +741,34 @@ sq_insert_line (TdServerStore  *store,
   return TRUE;
 }
 
+/* The dashboard's resolution and reopen figures need the time of every
+ * state change (docs/metrics.md): one row per change, before the update. */
+static const char line_states_sql[] =
+  "CREATE TABLE IF NOT EXISTS line_states (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  line_id TEXT NOT NULL, ts INTEGER NOT NULL,"
+  "  from_state TEXT NOT NULL, to_state TEXT NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS line_states_line ON line_states (line_id, ts);";
+
+static gboolean
+record_state_change (TdSqliteStore  *self,
+                     TdLine         *line,
+                     GError        **error)
+{
+  const char *state = td_line_state_to_string (td_line_get_state (line));
+  sqlite3_stmt *st = stmt (self, SQL ("INSERT INTO line_states (line_id, ts, from_state, to_state)"
+                                      " SELECT id, ?, state, ? FROM lines WHERE id = ? AND state <> ?"));
+
+  if (st == NULL)
+    return set_error (self, error, "record state change");
+  sqlite3_bind_int64 (st, 1, td_now_ms ());
+  bind_text (st, 2, state);
+  bind_text (st, 3, td_line_get_id (line));
+  bind_text (st, 4, state);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return set_error (self, error, "record state change");
+  return TRUE;
+}
+
 static gboolean
 sq_update_line (TdServerStore  *store,
                 TdLine         *line,
@@ -752,6 +780,8 @@ sq_update_line (TdServerStore  *store,
   if (st == NULL)
     return set_error (self, error, "update line");
   if (!check_injected (self, error))
+    return FALSE;
+  if (!record_state_change (self, line, error))
     return FALSE;
   bind_text (st, 1, td_line_state_to_string (td_line_get_state (line)));
   bind_text (st, 2, td_line_get_assignee (line));
@@ -1343,6 +1373,107 @@ sq_count_messages (TdServerStore *store,
   return sqlite3_column_int64 (st, 0);
 }
 
+static const char *
+chunk_text (TdStatsRecords *records,
+            sqlite3_stmt   *st,
+            int             i)
+{
+  const char *s = (const char *) sqlite3_column_text (st, i);
+
+  return s != NULL ? g_string_chunk_insert_const (records->strings, s) : NULL;
+}
+
+/* The records of docs/metrics.md for one merchant.  Messages of lines that
+ * are resolved and were last updated before @since cannot change a figure
+ * of the windows (all ≥ @since) nor a live one, so they are left out. */
+static gboolean
+sq_stats_records (TdServerStore   *store,
+                  const char      *merchant,
+                  gint64           since,
+                  TdStatsRecords  *records,
+                  GError         **error)
+{
+  TdSqliteStore *self = S (store);
+  const char *m = g_string_chunk_insert_const (records->strings, merchant);
+  sqlite3_stmt *st;
+  int rc;
+
+  st = stmt (self, SQL ("SELECT id, state, assignee, created, snooze_until, waiting_since"
+                        " FROM lines WHERE merchant = ? ORDER BY id"));
+  if (st == NULL)
+    return set_error (self, error, "stats lines");
+  bind_text (st, 1, merchant);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TdMetricsLine l = { 0, };
+
+      l.line_id = chunk_text (records, st, 0);
+      l.merchant = m;
+      td_line_state_from_string ((const char *) sqlite3_column_text (st, 1), &l.state);
+      l.assignee = chunk_text (records, st, 2);
+      l.created = sqlite3_column_int64 (st, 3);
+      l.snooze_until = sqlite3_column_int64 (st, 4);
+      l.waiting_since = sqlite3_column_int64 (st, 5);
+      g_array_append_val (records->lines, l);
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, error, "stats lines");
+
+  st = stmt (self, SQL ("SELECT m.line_id, m.sender_role, m.sender, m.kind, m.ts,"
+                        " CASE WHEN m.kind = 'rating' AND json_valid (m.body)"
+                        "  THEN json_extract (m.body, '$.score') END"
+                        " FROM messages m JOIN lines l ON l.id = m.line_id"
+                        " WHERE l.merchant = ?1 AND (l.state <> 'resolved' OR l.updated >= ?2)"
+                        " ORDER BY m.ts, m.id"));
+  if (st == NULL)
+    return set_error (self, error, "stats messages");
+  bind_text (st, 1, merchant);
+  sqlite3_bind_int64 (st, 2, since);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TdMetricsMessage msg = { 0, };
+
+      msg.line_id = chunk_text (records, st, 0);
+      msg.merchant = m;
+      if (!td_role_from_string ((const char *) sqlite3_column_text (st, 1), &msg.sender_role))
+        msg.sender_role = TD_ROLE_CUSTOMER;
+      msg.sender_id = chunk_text (records, st, 2);
+      msg.kind = td_kind_from_string ((const char *) sqlite3_column_text (st, 3));
+      msg.ts = sqlite3_column_int64 (st, 4);
+      if (sqlite3_column_type (st, 5) == SQLITE_INTEGER &&
+          sqlite3_column_int64 (st, 5) >= 1 && sqlite3_column_int64 (st, 5) <= 5)
+        msg.score = sqlite3_column_int (st, 5);
+      g_array_append_val (records->messages, msg);
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, error, "stats messages");
+
+  st = stmt (self, SQL ("SELECT s.line_id, s.ts, s.from_state, s.to_state"
+                        " FROM line_states s JOIN lines l ON l.id = s.line_id"
+                        " WHERE l.merchant = ?1"
+                        " AND (l.state <> 'resolved' OR l.updated >= ?2 OR s.ts >= ?2)"
+                        " ORDER BY s.ts, s.id"));
+  if (st == NULL)
+    return set_error (self, error, "stats state changes");
+  bind_text (st, 1, merchant);
+  sqlite3_bind_int64 (st, 2, since);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      TdMetricsStateChange c = { 0, };
+
+      c.line_id = chunk_text (records, st, 0);
+      c.ts = sqlite3_column_int64 (st, 1);
+      if (!td_line_state_from_string ((const char *) sqlite3_column_text (st, 2), &c.from_state) ||
+          !td_line_state_from_string ((const char *) sqlite3_column_text (st, 3), &c.to_state))
+        continue;
+      g_array_append_val (records->changes, c);
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, error, "stats state changes");
+
+  return TRUE;
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 static void
@@ -1395,6 +1526,7 @@ static const TdServerStoreVTable sqlite_vtable = {
   .snapshot = sq_snapshot,
   .foreach_line = sq_foreach_line,
   .count_messages = sq_count_messages,
+  .stats_records = sq_stats_records,
 };
 
 TdServerStore *
@@ -1423,7 +1555,7 @@ td_server_store_sqlite_new (const char  *path,
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 0);
 
-  if (!migrate (self, path, error))
+  if (!migrate (self, path, error) || !exec (self, line_states_sql, error))
     {
       sq_free (&self->parent);
       return NULL;

@@ -20,6 +20,7 @@
 #include "td-packet.h"
 #include "td-line.h"
 #include "td-message.h"
+#include "td-metrics.h"
 
 G_BEGIN_DECLS
 
@@ -92,6 +93,20 @@ typedef struct
 typedef gboolean (*TdStoreLineFunc) (const TdStatsLine *row,
                                      gpointer           user_data);
 
+/* The records td_metrics_compute() needs for one merchant (docs/metrics.md);
+ * their strings live in @strings. */
+typedef struct
+{
+  GArray       *lines;      /* TdMetricsLine */
+  GArray       *messages;   /* TdMetricsMessage, by ts */
+  GArray       *changes;    /* TdMetricsStateChange, by ts */
+  GStringChunk *strings;
+} TdStatsRecords;
+
+TdStatsRecords *td_stats_records_new  (void);
+void            td_stats_records_free (TdStatsRecords *records);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdStatsRecords, td_stats_records_free)
+
 typedef struct _TdServerStore TdServerStore;
 
 typedef struct
@@ -160,6 +175,12 @@ typedef struct
                                     TdStoreLineFunc func, gpointer user_data);
   gint64      (*count_messages)    (TdServerStore *store, const char *merchant,
                                     gint64 since, gint64 until);
+  /* every line of @merchant; the messages of those not resolved or updated
+   * since @since; their state changes (all of those lines', and the others'
+   * since @since) — appended to @records */
+  gboolean    (*stats_records)     (TdServerStore *store, const char *merchant,
+                                    gint64 since, TdStatsRecords *records,
+                                    GError **error);
 } TdServerStoreVTable;
 
 struct _TdServerStore

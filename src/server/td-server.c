@@ -2555,6 +2555,12 @@ stats_handler (SoupServer        *server,
       return;
     }
   stats = td_server_stats_compute (self->store, merchant, self->tz, td_now_ms ());
+  if (stats == NULL)
+    {
+      set_error_response (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, TD_PROTOCOL_ERROR_INTERNAL,
+                          "cannot read the figures");
+      return;
+    }
   json = td_json_object_to_string (stats, NULL);
   set_json_response (msg, SOUP_STATUS_OK, json);
 }
