@@ -268,6 +268,17 @@ test_quick_reply_insert (void)
   text = td_composer_dup_text (composer);
   g_assert_cmpstr (text, ==, "Your booking is confirmed.");
 
+  /* dismissed without a choice: the `/` and the filter typed stay */
+  td_composer_set_text (composer, "");
+  g_assert_true (emit_key (GTK_WIDGET (td_composer_get_text_view (composer)), GDK_KEY_slash, 0));
+  idle_for (50);
+  td_canned_popover_set_filter (popover, "etc");
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  idle_for (50);
+  g_clear_pointer (&text, g_free);
+  text = td_composer_dup_text (composer);
+  g_assert_cmpstr (text, ==, "/etc");
+
   /* note mode tints the composer */
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (composer), "note-mode"));
   td_composer_set_note_mode (composer, TRUE);

@@ -145,8 +145,16 @@ choose_row (TdCannedPopover *self,
 {
   g_autofree char *text = g_strdup (g_object_get_data (G_OBJECT (row), "reply"));
 
-  gtk_popover_popdown (GTK_POPOVER (self));
   g_signal_emit (self, signals[CHOSEN], 0, text);
+  gtk_popover_popdown (GTK_POPOVER (self));
+}
+
+const char *
+td_canned_popover_get_filter (TdCannedPopover *self)
+{
+  g_return_val_if_fail (TD_IS_CANNED_POPOVER (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->entry));
 }
 
 gboolean

@@ -14,7 +14,7 @@ G_DECLARE_FINAL_TYPE (TdCannedPopover, td_canned_popover, TD, CANNED_POPOVER, Gt
 /*
  * Signals: "chosen": void (TdCannedPopover *, const char *text) — a reply
  * was activated (click, or Enter in the filter: the first one shown); the
- * popover pops down.
+ * popover pops down after it.
  */
 GtkWidget  *td_canned_popover_new         (void);
 void        td_canned_popover_set_replies (TdCannedPopover    *self,
@@ -23,6 +23,7 @@ const char * const *td_canned_popover_get_replies (TdCannedPopover *self);
 /* Case-insensitive substring filter (also what the filter entry holds). */
 void        td_canned_popover_set_filter  (TdCannedPopover *self,
                                            const char      *filter);
+const char *td_canned_popover_get_filter   (TdCannedPopover *self);
 guint       td_canned_popover_get_n_shown (TdCannedPopover *self);
 /* Activates the first reply shown; FALSE if none. */
 gboolean    td_canned_popover_choose_first (TdCannedPopover *self);

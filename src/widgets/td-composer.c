@@ -23,6 +23,7 @@ struct _TdComposer
   GtkToggleButton *note_toggle;
   GtkMenuButton *canned_button;
   TdCannedPopover *canned_popover;
+  gboolean     slash_pending;   /* the popover came from a typed `/` */
 
   gint64     (*now) (void);
   gint64       last_typing;
@@ -215,7 +216,22 @@ on_canned_chosen_cb (TdComposer      *self,
                      const char      *text,
                      TdCannedPopover *popover)
 {
+  self->slash_pending = FALSE;
   td_composer_insert_text (self, text);
+}
+
+/* Dismissed without a choice after a typed `/`: what was typed stays */
+static void
+on_canned_closed_cb (TdComposer      *self,
+                     TdCannedPopover *popover)
+{
+  g_autofree char *typed = NULL;
+
+  if (!self->slash_pending)
+    return;
+  self->slash_pending = FALSE;
+  typed = g_strconcat ("/", td_canned_popover_get_filter (popover), NULL);
+  td_composer_insert_text (self, typed);
 }
 
 /* `/` at the start of the text or after a space opens the quick replies */
@@ -245,6 +261,7 @@ on_key_pressed_cb (TdComposer            *self,
       slash_opens_quick_replies (self))
     {
       td_composer_show_quick_replies (self, NULL);
+      self->slash_pending = TRUE;
       return TRUE;
     }
 
@@ -325,6 +342,7 @@ td_composer_class_init (TdComposerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdComposer, canned_popover);
   gtk_widget_class_bind_template_callback (widget_class, on_note_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_canned_chosen_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_canned_closed_cb);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, text_view);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, send_button);
   gtk_widget_class_bind_template_child (widget_class, TdComposer, placeholder);
