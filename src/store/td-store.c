@@ -501,9 +501,11 @@ db_open (const char  *path,
           return NULL;
         }
     }
-  /* A known version must have our tables (a cheap sanity check). */
-  if (!exec (d, "SELECT count(*) FROM lines LIMIT 1; SELECT count(*) FROM messages_fts LIMIT 1;"
-                "SELECT count(*) FROM outbox LIMIT 1; SELECT count(*) FROM meta LIMIT 1;",
+  /* A known version must have our tables (a cheap sanity check: one row
+   * each; count(*) would read every page — all of the FTS index on a big
+   * cache, ~130 MB and ~0.4 s at 500,000 messages). */
+  if (!exec (d, "SELECT 1 FROM lines LIMIT 1; SELECT 1 FROM messages_fts LIMIT 1;"
+                "SELECT 1 FROM outbox LIMIT 1; SELECT 1 FROM meta LIMIT 1;",
              &local_error)
       || !exec (d, "COMMIT", &local_error))
     {
