@@ -225,8 +225,8 @@ add_card (TdDashboard *self,
 
   gtk_label_set_xalign (GTK_LABEL (detail), 0);
   /* a short natural width, so that the flow box fits several cards a line */
-  gtk_label_set_max_width_chars (GTK_LABEL (detail), 22);
-  gtk_label_set_width_chars (GTK_LABEL (detail), 18);
+  gtk_label_set_max_width_chars (GTK_LABEL (detail), 20);
+  gtk_label_set_width_chars (GTK_LABEL (detail), 14);
   gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
   gtk_label_set_lines (GTK_LABEL (detail), 2);
   gtk_label_set_ellipsize (GTK_LABEL (detail), PANGO_ELLIPSIZE_END);
@@ -329,7 +329,7 @@ show_figures (TdDashboard *self)
   /* live */
   set_card_count (self, TD_DASHBOARD_OPEN, s->open, _("Lines open now"));
   set_card_count (self, TD_DASHBOARD_PENDING, s->pending, _("Waiting on someone else"));
-  set_card_count (self, TD_DASHBOARD_SNOOZED, s->snoozed, _("Back when due or when the customer writes"));
+  set_card_count (self, TD_DASHBOARD_SNOOZED, s->snoozed, _("Back when due or the customer writes"));
   if (s->waiting > 0 && s->longest_wait_ms >= 0)
     {
       g_autofree char *wait = td_format_duration (s->longest_wait_ms);
@@ -444,6 +444,13 @@ td_dashboard_show_stats (TdDashboard       *self,
   if (stats)
     self->stats = td_stats_copy (stats);
   self->source = stats ? source : TD_DASHBOARD_SOURCE_NONE;
+  if (stats && !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *json = td_stats_to_string (stats);
+
+      g_debug ("dashboard: figures from the %s: %s",
+               source == TD_DASHBOARD_SOURCE_SERVER ? "server" : "cache", json);
+    }
   show_figures (self);
   g_signal_emit (self, signals[UPDATED], 0);
 }
