@@ -79,6 +79,12 @@ bench_rss_kb (int pid)
 }
 
 gint64
+bench_rss_anon_kb (int pid)
+{
+  return status_field_kb (pid, "RssAnon:");
+}
+
+gint64
 bench_hwm_kb (int pid)
 {
   return status_field_kb (pid, "VmHWM:");

@@ -20,6 +20,8 @@ double   bench_cpu_s              (void);
 double   bench_proc_cpu_s         (int pid);
 /* resident set size of a process (kB, from /proc/PID/status); pid 0 = self */
 gint64   bench_rss_kb             (int pid);
+/* anonymous part of the RSS (RssAnon, kB): heap, not file pages or mmap'ed databases */
+gint64   bench_rss_anon_kb        (int pid);
 /* peak RSS (VmHWM, kB) */
 gint64   bench_hwm_kb             (int pid);
 /* a free TCP port on 127.0.0.1 (bind 0, read, close) */
