@@ -331,6 +331,52 @@ test_csv (void)
     g_clear_error (&error);
   }
 
+  /* the Export button: a save dialog, the file named after the merchant
+   * (what accepting writes is td_dashboard_export_csv(), tested above) */
+  {
+    GtkWindow *window = window_with (GTK_WIDGET (dash));
+    GtkWidget *dialog = NULL;
+    g_autofree char *chosen = g_build_filename (dir, "chosen.csv", NULL);
+    g_autofree char *name = NULL;
+    gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dash), "dashboard.export", NULL));
+    while (dialog == NULL)
+      {
+        GListModel *toplevels = gtk_window_get_toplevels ();
+
+        for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+          {
+            g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+            if (GTK_IS_FILE_CHOOSER (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+              dialog = GTK_WIDGET (top);
+          }
+        if (g_get_monotonic_time () > deadline)
+          g_error ("no save dialog");
+        g_main_context_iteration (NULL, dialog == NULL);
+      }
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dialog));
+    g_assert_true (g_str_has_prefix (name, "tripdesk-m_lakeside-"));
+    g_assert_true (g_str_has_suffix (name, ".csv"));
+    /* cancelled: nothing written, the dialog goes */
+    g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+    gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
+    while (dialog != NULL)
+      {
+        if (g_get_monotonic_time () > deadline)
+          g_error ("the save dialog stayed");
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+    g_assert_false (g_file_test (chosen, G_FILE_TEST_EXISTS));
+    gtk_window_destroy (window);
+    iterate_for (20);
+  }
+
   g_unlink (path);
   g_rmdir (dir);
   g_assert_finalize_object (dash);
