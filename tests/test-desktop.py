@@ -120,8 +120,10 @@ def check_metainfo(path, desktop):
     cr = root.find('content_rating')
     ok(cr is not None and cr.get('type') == 'oars-1.1', 'content_rating oars-1.1')
     shots = [i.text for i in root.findall('screenshots/screenshot/image')]
-    ok(shots and all(s.startswith('https://') and s.endswith('docs/screenshots/demo.png') for s in shots),
-       'screenshot points at docs/screenshots/demo.png', shots)
+    ok(shots and shots[0].startswith('https://') and shots[0].endswith('docs/screenshots/demo.png'),
+       'the default screenshot is docs/screenshots/demo.png', shots)
+    ok(all(s.startswith('https://raw.githubusercontent.com/') and '/docs/screenshots/' in s for s in shots),
+       'every screenshot is a raw URL of docs/screenshots/', shots)
     # the screenshot URL names a file of this repository, of the declared size
     srcdir = os.path.join(os.environ.get('G_TEST_SRCDIR', '.'), '..')
     for img in root.findall('screenshots/screenshot/image'):
