@@ -16,6 +16,7 @@
 #include "td-json.h"
 #include "td-server.h"
 #include "td-widgets.h"
+#include "td-window.h"
 
 #define TIMEOUT_MS 30000
 #define MIN_MS     G_GINT64_CONSTANT (60000)
@@ -753,6 +754,24 @@ test_server (void)
   g_assert_cmpint (td_dashboard_get_stats (dash)->waiting, ==, 1);
   td_dashboard_set_merchant (dash, "m_lakeside");
   wait_update (&w, TD_DASHBOARD_SOURCE_SERVER, "m_lakeside's figures again");
+
+  /* in the window, the pane follows the sidebar's merchant ("All
+   * merchants" keeps the pane's own) */
+  {
+    TdWindow *win = td_window_new (NULL, NULL);
+    TdDashboard *pane = td_window_get_dashboard (win);
+
+    td_window_set_channel (win, alice.channel);
+    g_assert_cmpstr (td_dashboard_get_merchant (pane), ==, "m_lakeside");
+    td_window_set_merchant (win, "m_skyline");
+    g_assert_cmpstr (td_dashboard_get_merchant (pane), ==, "m_skyline");
+    td_window_set_merchant (win, NULL);
+    g_assert_cmpstr (td_dashboard_get_merchant (pane), ==, "m_skyline");
+    td_window_set_channel (win, NULL);
+    g_assert_null (td_dashboard_get_merchant (pane));
+    gtk_window_destroy (GTK_WINDOW (win));
+    iterate_for (20);
+  }
 
   /* offline: the cache's figures, marked so; equal to the server's for
    * what the cache can know (no state changes) */

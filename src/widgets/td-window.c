@@ -640,6 +640,8 @@ td_window_set_channel (TdWindow  *self,
   td_connection_banner_set_channel (self->banner, channel);
   td_chat_view_set_channel (self->chat_view, channel);
   td_dashboard_set_channel (self->dashboard, channel);
+  if (channel && self->merchant)
+    td_dashboard_set_merchant (self->dashboard, self->merchant);
 
   if (channel == NULL)
     {
@@ -795,6 +797,9 @@ td_window_set_merchant (TdWindow   *self,
   self->rebuilding = FALSE;
   refilter (self);
   schedule_counts (self);
+  /* the dashboard follows a chosen merchant ("All merchants" keeps its own) */
+  if (merchant_id)
+    td_dashboard_set_merchant (self->dashboard, merchant_id);
 }
 
 const char *
