@@ -86,7 +86,7 @@ td_flight_card_class_init (TdFlightCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdFlightCard, depart);
   gtk_widget_class_bind_template_child (widget_class, TdFlightCard, arrive);
   gtk_widget_class_bind_template_child (widget_class, TdFlightCard, price);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -90,7 +90,7 @@ td_hotel_card_class_init (TdHotelCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdHotelCard, nights);
   gtk_widget_class_bind_template_child (widget_class, TdHotelCard, room);
   gtk_widget_class_bind_template_child (widget_class, TdHotelCard, price);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -144,7 +144,7 @@ td_image_card_class_init (TdImageCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdImageCard, placeholder);
   gtk_widget_class_bind_template_child (widget_class, TdImageCard, caption);
   gtk_widget_class_bind_template_callback (widget_class, on_button_clicked_cb);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -61,7 +61,7 @@ td_note_bubble_class_init (TdNoteBubbleClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-note-bubble.ui");
   gtk_widget_class_bind_template_child (widget_class, TdNoteBubble, label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -80,7 +80,7 @@ td_order_card_class_init (TdOrderCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdOrderCard, product);
   gtk_widget_class_bind_template_child (widget_class, TdOrderCard, travel_date);
   gtk_widget_class_bind_template_child (widget_class, TdOrderCard, amount);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -90,7 +90,7 @@ td_quick_reply_class_init (TdQuickReplyClass *klass)
                                                "/io/github/tripdesk/Tripdesk/td-quick-reply.ui");
   gtk_widget_class_bind_template_child (widget_class, TdQuickReply, label);
   gtk_widget_class_bind_template_child (widget_class, TdQuickReply, options);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -84,7 +84,7 @@ td_rating_card_class_init (TdRatingCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdRatingCard, stars);
   gtk_widget_class_bind_template_child (widget_class, TdRatingCard, score);
   gtk_widget_class_bind_template_child (widget_class, TdRatingCard, comment);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -61,7 +61,7 @@ td_system_notice_class_init (TdSystemNoticeClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-system-notice.ui");
   gtk_widget_class_bind_template_child (widget_class, TdSystemNotice, label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

@@ -67,7 +67,7 @@ td_unsupported_row_class_init (TdUnsupportedRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-unsupported-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TdUnsupportedRow, detail);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, TD_TYPE_BUBBLE_LAYOUT);
 }
 
 static void

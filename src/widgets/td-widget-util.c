@@ -283,3 +283,78 @@ td_widget_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+struct _TdBubbleLayout
+{
+  GtkLayoutManager parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TdBubbleLayout, td_bubble_layout, GTK_TYPE_LAYOUT_MANAGER)
+
+static GtkSizeRequestMode
+td_bubble_layout_get_request_mode (GtkLayoutManager *manager,
+                                   GtkWidget        *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+td_bubble_layout_measure (GtkLayoutManager *manager,
+                          GtkWidget        *widget,
+                          GtkOrientation    orientation,
+                          int               for_size,
+                          int              *minimum,
+                          int              *natural,
+                          int              *minimum_baseline,
+                          int              *natural_baseline)
+{
+  /* the width does not depend on the height: no width-for-height search */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    for_size = -1;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int child_min = 0, child_nat = 0, child_min_baseline = -1, child_nat_baseline = -1;
+
+      if (!gtk_widget_should_layout (child))
+        continue;
+
+      gtk_widget_measure (child, orientation, for_size, &child_min, &child_nat,
+                          &child_min_baseline, &child_nat_baseline);
+      *minimum = MAX (*minimum, child_min);
+      *natural = MAX (*natural, child_nat);
+      if (child_min_baseline > -1)
+        *minimum_baseline = MAX (*minimum_baseline, child_min_baseline);
+      if (child_nat_baseline > -1)
+        *natural_baseline = MAX (*natural_baseline, child_nat_baseline);
+    }
+}
+
+static void
+td_bubble_layout_allocate (GtkLayoutManager *manager,
+                           GtkWidget        *widget,
+                           int               width,
+                           int               height,
+                           int               baseline)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_should_layout (child))
+      gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
+static void
+td_bubble_layout_class_init (TdBubbleLayoutClass *klass)
+{
+  GtkLayoutManagerClass *manager_class = GTK_LAYOUT_MANAGER_CLASS (klass);
+
+  manager_class->get_request_mode = td_bubble_layout_get_request_mode;
+  manager_class->measure = td_bubble_layout_measure;
+  manager_class->allocate = td_bubble_layout_allocate;
+}
+
+static void
+td_bubble_layout_init (TdBubbleLayout *self)
+{
+}

@@ -48,3 +48,13 @@ G_BEGIN_DECLS
  * template's unnamed children are not disposed by the template). */
 void        td_widget_unparent_children (GtkWidget *widget);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* A GtkBinLayout for the message kinds' widgets that answers "how wide for
+ * this height" as "how wide" (they are height-for-width).  GTK 4.8's
+ * GtkLabel answers a width-for-height request on a wrapping label with a
+ * binary search of Pango layouts, and the message row's boxes ask it ~30
+ * times per bind: about 20 ms of text shaping per row. */
+#define TD_TYPE_BUBBLE_LAYOUT (td_bubble_layout_get_type ())
+G_DECLARE_FINAL_TYPE (TdBubbleLayout, td_bubble_layout, TD, BUBBLE_LAYOUT, GtkLayoutManager)
+G_END_DECLS
