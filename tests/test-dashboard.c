@@ -637,6 +637,12 @@ wait_update (UpdateWait        *w,
   wait_until (updated_from, w, what);
 }
 
+static gboolean
+refused (gpointer data)
+{
+  return g_strcmp0 (td_dashboard_get_empty_title (data), "No Access") == 0;
+}
+
 static void
 assert_pane_shows (TdDashboard   *dash,
                    const TdStats *s)
@@ -752,6 +758,15 @@ test_server (void)
   wait_update (&w, TD_DASHBOARD_SOURCE_SERVER, "m_skyline's figures");
   g_assert_cmpstr (td_dashboard_get_stats (dash)->merchant, ==, "m_skyline");
   g_assert_cmpint (td_dashboard_get_stats (dash)->waiting, ==, 1);
+  g_assert_null (td_dashboard_get_empty_title (dash));
+  /* a merchant that is not the operator's: refused, and the cache's
+   * figures are not shown instead */
+  td_dashboard_set_merchant (dash, "m_harbor");
+  g_assert_cmpstr (td_dashboard_get_empty_title (dash), ==, "No Figures Yet");
+  wait_until (refused, dash, "the refusal");
+  g_assert_null (td_dashboard_get_stats (dash));
+  iterate_for (100);
+  g_assert_cmpint (td_dashboard_get_source (dash), ==, TD_DASHBOARD_SOURCE_NONE);
   td_dashboard_set_merchant (dash, "m_lakeside");
   wait_update (&w, TD_DASHBOARD_SOURCE_SERVER, "m_lakeside's figures again");
 

@@ -319,6 +319,9 @@ show_figures (TdDashboard *self)
   g_autofree char *detail = NULL;
   g_autofree char *value = NULL;
 
+  adw_status_page_set_title (self->empty_page, _("No Figures Yet"));
+  adw_status_page_set_description (self->empty_page,
+                                   _("Choose a merchant to see its response times and service levels."));
   if (s == NULL)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -531,8 +534,20 @@ on_stats_read_cb (GObject      *source,
       return;
     }
 
-  /* the server did not answer with figures: the cache's, marked offline */
   g_debug ("no figures from the server: %s", error ? error->message : "?");
+  if (status == SOUP_STATUS_FORBIDDEN)
+    {
+      /* not this operator's merchant (any more): its figures are not to be
+       * shown, not even the cache's */
+      td_dashboard_show_stats (self, NULL, TD_DASHBOARD_SOURCE_NONE);
+      adw_status_page_set_title (self->empty_page, _("No Access"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Your account may not see this merchant’s figures."));
+      refresh_done (self);
+      return;
+    }
+
+  /* the server did not answer with figures: the cache's, marked offline */
   compute_from_cache (self);
 }
 
@@ -1137,6 +1152,15 @@ td_dashboard_get_figure_detail (TdDashboard *self,
   g_return_val_if_fail (TD_IS_DASHBOARD (self), NULL);
   c = g_hash_table_lookup (self->cards, figure_id);
   return c ? gtk_label_get_text (c->detail) : NULL;
+}
+
+const char *
+td_dashboard_get_empty_title (TdDashboard *self)
+{
+  g_return_val_if_fail (TD_IS_DASHBOARD (self), NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "empty") != 0)
+    return NULL;
+  return adw_status_page_get_title (self->empty_page);
 }
 
 const char *

@@ -78,6 +78,9 @@ const char    *td_dashboard_get_figure_text   (TdDashboard *self,
 const char    *td_dashboard_get_figure_detail (TdDashboard *self,
                                                const char  *figure_id);
 const char    *td_dashboard_get_status_text   (TdDashboard *self);
+/* The title of the page shown instead of figures, NULL while figures show
+ * ("No Figures Yet"; "No Access" after a 403). */
+const char    *td_dashboard_get_empty_title   (TdDashboard *self);
 TdBarChart    *td_dashboard_get_chart         (TdDashboard *self);
 GListModel    *td_dashboard_get_operators     (TdDashboard *self);
 /* The text of operator row @position, column @column (0 = id …) (owned). */
