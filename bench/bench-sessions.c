@@ -48,6 +48,7 @@ typedef struct
   double     last_rx;
   gboolean   operator;
   gboolean   reported;
+  double     deadline;     /* report "partial" if not all ready by then (0: none) */
 } Hold;
 
 static Hold hold;
@@ -104,6 +105,12 @@ hold_tick_cb (gpointer data)
           g_printerr ("hold: %u ready, %u in flight, %u started\n", hold.ready, hold.in_flight, hold.next);
         }
     }
+  if (!hold.reported && hold.deadline > 0 && bench_now () > hold.deadline && hold.ready < hold.conns->len)
+    {
+      hold.reported = TRUE;
+      printf ("partial %u\n", hold.ready);
+      fflush (stdout);
+    }
   if (!hold.reported && hold.ready == hold.conns->len)
     {
       hold.reported = TRUE;
@@ -139,7 +146,8 @@ hold_main (guint    port,
            gboolean deflate,
            gboolean raw,
            gboolean operator,
-           guint    expect)
+           guint    expect,
+           double   deadline_s)
 {
   g_autoptr(SoupSession) session = bench_session_new (deflate);
   g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", port);
@@ -147,6 +155,7 @@ hold_main (guint    port,
 
   bench_raise_nofile ();
   hold.conns = g_ptr_array_new ();
+  hold.deadline = deadline_s > 0 ? bench_now () + deadline_s : 0;
   hold.expect = expect;
   hold.want = (guint64) expect * count;
   for (guint i = 0; i < count; i++)
@@ -179,15 +188,17 @@ child_spawn (guint    port,
              gboolean deflate,
              gboolean raw,
              gboolean operator,
-             guint    expect)
+             guint    expect,
+             double   deadline_s)
 {
+  g_autofree char *a_deadline = g_strdup_printf ("%.1f", deadline_s);
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *a_port = g_strdup_printf ("%u", port);
   g_autofree char *a_first = g_strdup_printf ("%u", first);
   g_autofree char *a_count = g_strdup_printf ("%u", count);
   g_autofree char *a_expect = g_strdup_printf ("%u", expect);
   g_autoptr(GError) error = NULL;
-  const char *argv[16];
+  const char *argv[20];
   int i = 0;
   Child *child = g_new0 (Child, 1);
 
@@ -200,6 +211,8 @@ child_spawn (guint    port,
   argv[i++] = a_count;
   argv[i++] = "--expect";
   argv[i++] = a_expect;
+  argv[i++] = "--deadline";
+  argv[i++] = a_deadline;
   if (deflate)
     argv[i++] = "--deflate";
   if (raw)
@@ -228,6 +241,24 @@ child_expect (Child      *child,
         g_error ("a client process ended before '%s'%s%s", word, error ? ": " : "", error ? error->message : "");
       if (g_str_has_prefix (line, word))
         return g_strdup (line + strlen (word));
+    }
+}
+
+/* blocks until the child says "ready" or "partial"; returns that word */
+static char *
+child_expect_any (Child *child)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (child->out, NULL, NULL, &error);
+
+      if (line == NULL)
+        g_error ("a client process ended early%s%s", error ? ": " : "", error ? error->message : "");
+      if (g_str_has_prefix (line, "ready"))
+        return g_strdup ("ready");
+      if (g_str_has_prefix (line, "partial"))
+        return g_strdup ("partial");
     }
 }
 
@@ -291,24 +322,37 @@ run_hold (gboolean     echo,
       if (t > 0)
         {
           /* would the next step fit the budget at the rate seen so far? */
+          /* opening n sessions costs about n² here (a GLib loop is
+           * O(sources) per iteration): predict quadratically */
           double spent = t0 - begin;
-          double rate = held / MAX (0.1, spent);
+          double ratio = (double) targets[t] / MAX (1, held);
 
-          if (spent + (targets[t] - held) / rate > budget_s)
+          if (spent * ratio * ratio > budget_s)
             break;
         }
 
       while (held < targets[t])
         {
           guint n = MIN (PER_CHILD, targets[t] - held);
-          Child *c = child_spawn (server.port, held + 1, n, deflate, echo, FALSE, 0);
+          Child *c = child_spawn (server.port, held + 1, n, deflate, echo, FALSE, 0,
+                                  MAX (10.0, budget_s - (t0 - begin) + 10.0));
 
           g_ptr_array_add (children, c);
           g_ptr_array_add (step, c);
           held += n;
         }
-      for (guint i = 0; i < step->len; i++)
-        g_free (child_expect (g_ptr_array_index (step, i), "ready"));
+      {
+        gboolean all = TRUE;
+
+        for (guint i = 0; i < step->len; i++)
+          {
+            g_autofree char *word = child_expect_any (g_ptr_array_index (step, i));
+
+            all = all && g_str_equal (word, "ready");
+          }
+        if (!all)
+          break;   /* not within the budget: this step is not reached */
+      }
       res->secs[t] = bench_now () - t0;
       g_usleep (500000);   /* welcome / synced written, buffers settled */
       res->kb_per_session[t] = (double) (bench_rss_kb (server.pid) - res->idle_kb) / targets[t];
@@ -349,7 +393,7 @@ run_fanout (gboolean echo,
   start (&server, echo, TRUE, 100);
   base = g_strdup_printf ("http://127.0.0.1:%u", server.port);
   for (guint held = 0; held < m; held += per_child)
-    g_ptr_array_add (children, child_spawn (server.port, 1, MIN (per_child, m - held), TRUE, echo, TRUE, k));
+    g_ptr_array_add (children, child_spawn (server.port, 1, MIN (per_child, m - held), TRUE, echo, TRUE, k, 120));
   for (guint i = 0; i < children->len; i++)
     g_free (child_expect (g_ptr_array_index (children, i), "ready"));
 
@@ -415,6 +459,7 @@ main (int    argc,
       char **argv)
 {
   int hold_port = 0, first = 1, count = 0, expect = 0, echo_port = 0, broadcast_port = 0;
+  double deadline = 0;
   gboolean deflate = FALSE, raw = FALSE, operator = FALSE;
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick, "A few seconds (smoke test)", NULL },
@@ -423,6 +468,7 @@ main (int    argc,
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Sessions", "N" },
     { "expect", 0, 0, G_OPTION_ARG_INT, &expect, "Fan-out: messages each session should get", "N" },
     { "deflate", 0, 0, G_OPTION_ARG_NONE, &deflate, "Offer permessage-deflate", NULL },
+    { "deadline", 0, 0, G_OPTION_ARG_DOUBLE, &deadline, "Say 'partial' if not all ready within S seconds", "S" },
     { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "Echo baseline: no protocol", NULL },
     { "operator", 0, 0, G_OPTION_ARG_NONE, &operator, "Sessions of Alice", NULL },
     { "echo-server", 0, 0, G_OPTION_ARG_INT, &echo_port, "Run a bare WebSocket echo server", "PORT" },
@@ -453,7 +499,7 @@ main (int    argc,
   if (broadcast_port > 0)
     return bench_echo_server_main (broadcast_port, TRUE);
   if (hold_port > 0)
-    return hold_main (hold_port, first, count, deflate, raw, operator, expect);
+    return hold_main (hold_port, first, count, deflate, raw, operator, expect, deadline);
 
   nofile = bench_raise_nofile ();
   targets = quick ? quick_targets : full_targets;
