@@ -227,9 +227,10 @@ add_card (TdDashboard *self,
   /* a short natural width, so that the flow box fits several cards a line */
   gtk_label_set_max_width_chars (GTK_LABEL (detail), 20);
   gtk_label_set_width_chars (GTK_LABEL (detail), 14);
+  /* wrapped, never ellipsized: wrap + lines + ellipsize breaks GTK 4.8's
+   * height-for-width in a box */
   gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
-  gtk_label_set_lines (GTK_LABEL (detail), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (detail), PANGO_ELLIPSIZE_END);
+  gtk_label_set_wrap_mode (GTK_LABEL (detail), PANGO_WRAP_WORD_CHAR);
   gtk_widget_add_css_class (detail, "caption");
   gtk_widget_add_css_class (detail, "dim-label");
 
@@ -308,7 +309,10 @@ update_status (TdDashboard *self)
       self->status_text = g_strdup (subtitle);
     }
   adw_window_title_set_subtitle (self->title, subtitle);
+  /* one line (a wrapping label in a box breaks height-for-width in GTK
+   * 4.8); the whole sentence in the tooltip */
   gtk_label_set_text (self->offline_label, self->status_text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->offline_label), self->status_text);
   gtk_revealer_set_reveal_child (self->offline_revealer, self->source == TD_DASHBOARD_SOURCE_CACHE);
 }
 
