@@ -311,6 +311,16 @@ td_bubble_layout_measure (GtkLayoutManager *manager,
   /* the width does not depend on the height: no width-for-height search */
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     for_size = -1;
+  /* height-for-width: the height with no width given is the height at the
+   * minimum width (the tallest), as GtkBox checks */
+  else if (for_size < 0)
+    {
+      int min_width = 0, nat_width = 0, min_bl = -1, nat_bl = -1;
+
+      td_bubble_layout_measure (manager, widget, GTK_ORIENTATION_HORIZONTAL, -1,
+                                &min_width, &nat_width, &min_bl, &nat_bl);
+      for_size = min_width;
+    }
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
        child = gtk_widget_get_next_sibling (child))
