@@ -175,6 +175,8 @@ test_figures (void)
   g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_REOPEN_RATE), ==, "33 %");
   g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_REOPEN_RATE), ==, "1 of 3 resolved lines");
   g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_CSAT), ==, "3.7");
+  /* the hit rate comes from the channel's cache: none here */
+  g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_SLA_HIT), ==, "—");
   g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_CSAT), ==, "3 ratings · 67 % rated 4–5");
 
   /* the chart and what it says to a screen reader */
@@ -656,6 +658,12 @@ assert_pane_shows (TdDashboard   *dash,
   g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_UNASSIGNED), ==, unassigned);
 }
 
+static gboolean
+sla_shown (gpointer data)
+{
+  return g_strcmp0 (td_dashboard_get_figure_text (data, TD_DASHBOARD_SLA_HIT), "—") != 0;
+}
+
 static void
 test_server (void)
 {
@@ -752,6 +760,15 @@ test_server (void)
   assert_pane_shows (dash, server_stats);
   g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_CSAT), ==, "5.0");
   g_assert_true (g_str_has_prefix (td_dashboard_get_status_text (dash), "Live · as of "));
+
+  /* the first-response target's hit rate, from the cache: line1's wait was
+   * answered at once (hit); "Thanks!" and line2 still wait within the
+   * target (not counted yet) */
+  td_dashboard_refresh (dash);
+  wait_until (sla_shown, dash, "the service-level hit rate");
+  g_assert_cmpstr (td_dashboard_get_figure_text (dash, TD_DASHBOARD_SLA_HIT), ==, "100 %");
+  g_assert_cmpstr (td_dashboard_get_figure_detail (dash, TD_DASHBOARD_SLA_HIT), ==,
+                   "1 of 1 wait answered within the target");
 
   /* the other merchant, by the switcher's API */
   td_dashboard_set_merchant (dash, "m_skyline");

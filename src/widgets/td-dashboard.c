@@ -12,6 +12,7 @@
 
 #include "td-dashboard.h"
 #include "td-json.h"
+#include "td-sla.h"
 #include "td-widget-util.h"
 #include "td-widgets.h"
 
@@ -118,6 +119,12 @@ struct _TdDashboard
   guint              tick_id;
   gboolean           in_flight;
   gboolean           dirty;          /* something changed since the last start */
+
+  /* the first-response target's hit rate, from the local cache (it reads
+   * every line's messages on a worker: at most once a minute) */
+  gint64             sla_started;    /* monotonic µs of the last start, 0: never */
+  char              *sla_merchant;   /* the merchant it was computed for */
+  gboolean           sla_in_flight;
 };
 
 G_DEFINE_FINAL_TYPE (TdDashboard, td_dashboard, GTK_TYPE_WIDGET)
@@ -316,6 +323,84 @@ update_status (TdDashboard *self)
   gtk_revealer_set_reveal_child (self->offline_revealer, self->source == TD_DASHBOARD_SOURCE_CACHE);
 }
 
+#define SLA_REFRESH_US (60 * G_USEC_PER_SEC)
+#define SLA_WINDOW_MS (7 * 24 * 3600 * G_GINT64_CONSTANT (1000))
+
+static void
+show_sla (TdDashboard      *self,
+          double            rate,
+          const TdSlaStats *st)
+{
+  g_autofree char *value = NULL;
+  g_autofree char *detail = NULL;
+  guint counted = st ? st->hit + st->breached : 0;
+
+  if (rate < 0 || counted == 0)
+    {
+      set_card (self, TD_DASHBOARD_SLA_HIT, NO_VALUE_TEXT, _("No wait measured yet"));
+      return;
+    }
+
+  /* Translators: a share, "87 %" */
+  value = g_strdup_printf (_("%d %%"), (int) (rate * 100 + 0.5));
+  /* Translators: "7 of 8 waits answered within the target" */
+  detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u wait answered within the target",
+                                         "%u of %u waits answered within the target", counted),
+                            st->hit, counted);
+  set_card (self, TD_DASHBOARD_SLA_HIT, value, detail);
+}
+
+static void
+on_sla_computed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TdDashboard) self = user_data;
+  g_autoptr(GError) error = NULL;
+  TdSlaStats st = { 0, };
+  double rate;
+
+  rate = td_sla_compute_finish (TD_SLA (source), result, &st, &error);
+  self->sla_in_flight = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      self->sla_started = 0;  /* not shown: compute again next time */
+      return;
+    }
+  if (error != NULL)
+    {
+      g_debug ("service-level hit rate: %s", error->message);
+      return;
+    }
+  if (g_strcmp0 (self->sla_merchant, self->merchant) == 0)
+    show_sla (self, rate, &st);
+}
+
+/* The hit rate of the first-response target over the last 7 days, from the
+ * local cache (the figure the server does not know: targets are the
+ * desk's own setting). */
+static void
+refresh_sla (TdDashboard *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean same = g_strcmp0 (self->sla_merchant, self->merchant) == 0;
+
+  if (self->channel == NULL || self->merchant == NULL || self->sla_in_flight)
+    return;
+  if (same && self->sla_started != 0 && now - self->sla_started < SLA_REFRESH_US)
+    return;
+  if (!same)
+    set_card (self, TD_DASHBOARD_SLA_HIT, NO_VALUE_TEXT, NULL);
+
+  g_free (self->sla_merchant);
+  self->sla_merchant = g_strdup (self->merchant);
+  self->sla_started = now;
+  self->sla_in_flight = TRUE;
+  td_sla_compute_async (td_sla_get_default (), td_channel_get_store (self->channel),
+                        self->merchant, td_now_ms () - SLA_WINDOW_MS, self->cancellable,
+                        on_sla_computed_cb, g_object_ref (self));
+}
+
 static void
 show_figures (TdDashboard *self)
 {
@@ -420,6 +505,8 @@ show_figures (TdDashboard *self)
       detail = g_strdup_printf (_("%s · %s rated 4–5"), count, share);
   }
   set_card (self, TD_DASHBOARD_CSAT, value, detail);
+
+  refresh_sla (self);
 
   /* messages per hour */
   td_bar_chart_set_data (self->chart, s->hours_start, TD_STATS_HOUR_MS,
@@ -658,6 +745,8 @@ td_dashboard_refresh (TdDashboard *self)
 {
   g_return_if_fail (TD_IS_DASHBOARD (self));
 
+  /* asked for: the cache's hit rate too, not once a minute */
+  self->sla_started = 0;
   start_refresh (self);
 }
 
@@ -1247,6 +1336,7 @@ td_dashboard_finalize (GObject *object)
   g_clear_pointer (&self->stats, td_stats_free);
   g_free (self->merchant);
   g_free (self->status_text);
+  g_free (self->sla_merchant);
 
   G_OBJECT_CLASS (td_dashboard_parent_class)->finalize (object);
 }
@@ -1311,6 +1401,7 @@ td_dashboard_init (TdDashboard *self)
   add_card (self, self->response_box, TD_DASHBOARD_FIRST_TODAY, _("First Response · Today"));
   add_card (self, self->response_box, TD_DASHBOARD_FIRST_WEEK, _("First Response · 7 Days"));
   add_card (self, self->response_box, TD_DASHBOARD_NEXT_RESPONSE, _("Next Response · Today"));
+  add_card (self, self->response_box, TD_DASHBOARD_SLA_HIT, _("Target Met · 7 Days"));
   add_card (self, self->outcome_box, TD_DASHBOARD_RESOLUTION, _("Resolution · 7 Days"));
   add_card (self, self->outcome_box, TD_DASHBOARD_RESOLVED_TODAY, _("Resolved Today"));
   add_card (self, self->outcome_box, TD_DASHBOARD_REOPEN_RATE, _("Reopen Rate"));

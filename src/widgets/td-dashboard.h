@@ -41,6 +41,7 @@ G_DECLARE_FINAL_TYPE (TdDashboard, td_dashboard, TD, DASHBOARD, GtkWidget)
 #define TD_DASHBOARD_RESOLVED_TODAY  "resolved-today"
 #define TD_DASHBOARD_REOPEN_RATE     "reopen-rate"
 #define TD_DASHBOARD_CSAT            "csat"
+#define TD_DASHBOARD_SLA_HIT         "sla-hit"   /* from the local cache */
 
 typedef enum
 {
