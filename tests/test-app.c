@@ -262,15 +262,29 @@ save_window_png (const char *name)
 {
   GtkWidget *window = GTK_WIDGET (td_application_get_window (app));
   GdkPaintable *paintable = gtk_widget_paintable_new (window);
-  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int w = 0, h = 0;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
+  /* In the middle of a relayout the window has no render node yet (a
+   * loaded machine shows it): take the picture once it has one. */
+  while (node == NULL)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      w = gtk_widget_get_width (window);
+      h = gtk_widget_get_height (window);
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the window never drew a frame for %s", name);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   g_assert_true (gdk_texture_save_to_png (texture, path));
