@@ -406,6 +406,23 @@ fanout (TdServer     *self,
 
 /* ------------------------------------------------------------------ rate limit */
 
+/* A token bucket (the per-session rate limit, admission control): refills
+ * at @rate a second up to @burst, then takes one token if there is one. */
+static gboolean
+bucket_take (double *tokens,
+             gint64 *refilled_at,
+             double  burst,
+             double  rate,
+             gint64  now)
+{
+  *tokens = MIN (burst, *tokens + (now - *refilled_at) / 1e6 * rate);
+  *refilled_at = now;
+  if (*tokens < 1.0)
+    return FALSE;
+  *tokens -= 1.0;
+  return TRUE;
+}
+
 /* TRUE if the packet may run */
 static gboolean
 rate_take (TdServer *self,
@@ -413,13 +430,8 @@ rate_take (TdServer *self,
 {
   gint64 now = g_get_monotonic_time ();
 
-  s->tokens = MIN (self->rl_burst, s->tokens + (now - s->refill_at) / 1e6 * self->rl_rate);
-  s->refill_at = now;
-  if (s->tokens >= 1.0)
-    {
-      s->tokens -= 1.0;
-      return TRUE;
-    }
+  if (bucket_take (&s->tokens, &s->refill_at, self->rl_burst, self->rl_rate, now))
+    return TRUE;
 
   if (s->rl_last == 0 || now - s->rl_last > G_USEC_PER_SEC)
     s->rl_first = now;
@@ -1518,15 +1530,9 @@ static gboolean
 admit (TdServer *self,
        double   *retry_s)
 {
-  gint64 now = g_get_monotonic_time ();
-
-  self->adm_tokens = MIN (self->adm_burst, self->adm_tokens + (now - self->adm_at) / 1e6 * self->adm_rate);
-  self->adm_at = now;
-  if (self->adm_tokens >= 1.0)
-    {
-      self->adm_tokens -= 1.0;
-      return TRUE;
-    }
+  if (bucket_take (&self->adm_tokens, &self->adm_at, self->adm_burst, self->adm_rate,
+                   g_get_monotonic_time ()))
+    return TRUE;
   *retry_s = self->adm_rate > 0 ? (1.0 - self->adm_tokens) / self->adm_rate : 1.0;
   return FALSE;
 }
