@@ -31,21 +31,169 @@ td_node_is_number (JsonNode *node)
   return t == G_TYPE_DOUBLE && isfinite (json_node_get_double (node));
 }
 
-/* Looks @name up; FALSE with an error when it must be there and is not.
- * *node is NULL when absent-or-null is allowed and the case. */
-static gboolean
-lookup (JsonObject   *object,
-        const char   *where,
-        const char   *name,
-        TdFieldFlags  flags,
-        JsonNode    **node,
-        GError      **error)
+/* What a getter reads, and the bounds of the two that have some. */
+typedef enum
 {
-  JsonNode *n = object != NULL ? json_object_get_member (object, name) : NULL;
+  FIELD_STRING,
+  FIELD_INT,
+  FIELD_NUMBER,
+  FIELD_BOOL,
+  FIELD_OBJECT,
+  FIELD_ARRAY,
+} FieldType;
 
-  *node = NULL;
+static const char * const type_names[] = {
+  [FIELD_STRING] = "a string",
+  [FIELD_INT]    = "an integer",
+  [FIELD_NUMBER] = "a finite number",
+  [FIELD_BOOL]   = "a boolean",
+  [FIELD_OBJECT] = "an object",
+  [FIELD_ARRAY]  = "an array",
+};
 
-  if (n == NULL)
+typedef struct
+{
+  gint64 min;         /* FIELD_INT: the value */
+  gint64 max;
+  gsize  min_chars;   /* FIELD_STRING: the length in characters */
+  gsize  max_chars;
+} Bounds;
+
+static gboolean
+holds_value_of (JsonNode *node,
+                GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+has_type (JsonNode  *node,
+          FieldType  type)
+{
+  switch (type)
+    {
+    case FIELD_STRING:
+      return holds_value_of (node, G_TYPE_STRING);
+    case FIELD_INT:
+      return td_node_is_int (node);
+    case FIELD_NUMBER:
+      return td_node_is_number (node);
+    case FIELD_BOOL:
+      return holds_value_of (node, G_TYPE_BOOLEAN);
+    case FIELD_OBJECT:
+      return JSON_NODE_HOLDS_OBJECT (node);
+    case FIELD_ARRAY:
+      return JSON_NODE_HOLDS_ARRAY (node);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static const char *
+node_string (JsonNode *node)
+{
+  const char *s = json_node_get_string (node);
+
+  return s != NULL ? s : "";
+}
+
+/* FALSE with an error when a value of the right type is out of @bounds. */
+static gboolean
+check_bounds (JsonNode      *node,
+              FieldType      type,
+              const Bounds  *bounds,
+              const char    *where,
+              const char    *name,
+              GError       **error)
+{
+  if (type == FIELD_STRING)
+    {
+      /* Strict JSON guarantees valid UTF-8. */
+      glong n_chars = g_utf8_strlen (node_string (node), -1);
+
+      if ((gsize) n_chars >= bounds->min_chars && (gsize) n_chars <= bounds->max_chars)
+        return TRUE;
+      if ((gsize) n_chars < bounds->min_chars && bounds->min_chars == 1)
+        g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
+                     "%s: field “%s” must not be empty", where, name);
+      else
+        g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
+                     "%s: field “%s” must have %" G_GSIZE_FORMAT "..%" G_GSIZE_FORMAT
+                     " characters (has %ld)", where, name, bounds->min_chars, bounds->max_chars,
+                     n_chars);
+      return FALSE;
+    }
+
+  if (type == FIELD_INT)
+    {
+      gint64 v = json_node_get_int (node);
+
+      if (v >= bounds->min && v <= bounds->max)
+        return TRUE;
+      g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
+                   "%s: field “%s” is out of range (%" G_GINT64_FORMAT ")", where, name, v);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+store_value (JsonNode  *node,
+             FieldType  type,
+             gpointer   out)
+{
+  switch (type)
+    {
+    case FIELD_STRING:
+      *(const char **) out = node_string (node);
+      break;
+    case FIELD_INT:
+      *(gint64 *) out = json_node_get_int (node);
+      break;
+    case FIELD_NUMBER:
+      if (json_node_get_value_type (node) == G_TYPE_INT64)
+        *(double *) out = (double) json_node_get_int (node);
+      else
+        *(double *) out = json_node_get_double (node);
+      break;
+    case FIELD_BOOL:
+      *(gboolean *) out = json_node_get_boolean (node);
+      break;
+    case FIELD_OBJECT:
+      *(JsonObject **) out = json_node_get_object (node);
+      break;
+    case FIELD_ARRAY:
+      *(JsonArray **) out = json_node_get_array (node);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Every getter: looks @name up in @object (which may be NULL), checks
+ * presence against @flags, then the type and @bounds, and stores the value
+ * in *@out (when @out is not NULL) as the getter's type.  FALSE with a
+ * TD_PROTOCOL_ERROR_BAD_PACKET naming @where and @name on a missing,
+ * null, wrong-typed or out-of-bounds member; *@out and *@present are only
+ * written for a value that was read. */
+static gboolean
+get_field (JsonObject    *object,
+           const char    *where,
+           const char    *name,
+           TdFieldFlags   flags,
+           FieldType      type,
+           const Bounds  *bounds,
+           gpointer       out,
+           gboolean      *present,
+           GError       **error)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (present != NULL)
+    *present = FALSE;
+
+  if (node == NULL)
     {
       if (flags & TD_FIELD_OPTIONAL)
         return TRUE;
@@ -54,7 +202,7 @@ lookup (JsonObject   *object,
       return FALSE;
     }
 
-  if (JSON_NODE_HOLDS_NULL (n))
+  if (JSON_NODE_HOLDS_NULL (node))
     {
       if (flags & TD_FIELD_NULLABLE)
         return TRUE;
@@ -63,19 +211,21 @@ lookup (JsonObject   *object,
       return FALSE;
     }
 
-  *node = n;
-  return TRUE;
-}
+  if (!has_type (node, type))
+    {
+      g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
+                   "%s: field “%s” must be %s", where, name, type_names[type]);
+      return FALSE;
+    }
 
-static gboolean
-wrong_type (const char  *where,
-            const char  *name,
-            const char  *what,
-            GError     **error)
-{
-  g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
-               "%s: field “%s” must be %s", where, name, what);
-  return FALSE;
+  if (bounds != NULL && !check_bounds (node, type, bounds, where, name, error))
+    return FALSE;
+
+  if (out != NULL)
+    store_value (node, type, out);
+  if (present != NULL)
+    *present = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -89,44 +239,9 @@ td_field_get_string (JsonObject   *object,
                      gboolean     *present,
                      GError      **error)
 {
-  JsonNode *node;
-  const char *s;
-  glong n_chars;
+  const Bounds bounds = { .min_chars = min_chars, .max_chars = max_chars };
 
-  if (present != NULL)
-    *present = FALSE;
-
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return wrong_type (where, name, "a string", error);
-
-  s = json_node_get_string (node);
-  if (s == NULL)
-    s = "";
-
-  /* Strict JSON guarantees valid UTF-8. */
-  n_chars = g_utf8_strlen (s, -1);
-  if ((gsize) n_chars < min_chars || (gsize) n_chars > max_chars)
-    {
-      if (min_chars > 0 && (gsize) n_chars < min_chars && min_chars == 1)
-        g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
-                     "%s: field “%s” must not be empty", where, name);
-      else
-        g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
-                     "%s: field “%s” must have %" G_GSIZE_FORMAT "..%" G_GSIZE_FORMAT
-                     " characters (has %ld)", where, name, min_chars, max_chars, n_chars);
-      return FALSE;
-    }
-
-  if (out != NULL)
-    *out = s;
-  if (present != NULL)
-    *present = TRUE;
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_STRING, &bounds, out, present, error);
 }
 
 gboolean
@@ -140,34 +255,9 @@ td_field_get_int (JsonObject   *object,
                   gboolean     *present,
                   GError      **error)
 {
-  JsonNode *node;
-  gint64 v;
+  const Bounds bounds = { .min = min, .max = max };
 
-  if (present != NULL)
-    *present = FALSE;
-
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!td_node_is_int (node))
-    return wrong_type (where, name, "an integer", error);
-
-  v = json_node_get_int (node);
-  if (v < min || v > max)
-    {
-      g_set_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_BAD_PACKET,
-                   "%s: field “%s” is out of range (%" G_GINT64_FORMAT ")",
-                   where, name, v);
-      return FALSE;
-    }
-
-  if (out != NULL)
-    *out = v;
-  if (present != NULL)
-    *present = TRUE;
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_INT, &bounds, out, present, error);
 }
 
 gboolean
@@ -179,29 +269,7 @@ td_field_get_number (JsonObject   *object,
                      gboolean     *present,
                      GError      **error)
 {
-  JsonNode *node;
-
-  if (present != NULL)
-    *present = FALSE;
-
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!td_node_is_number (node))
-    return wrong_type (where, name, "a finite number", error);
-
-  if (out != NULL)
-    {
-      if (json_node_get_value_type (node) == G_TYPE_INT64)
-        *out = (double) json_node_get_int (node);
-      else
-        *out = json_node_get_double (node);
-    }
-  if (present != NULL)
-    *present = TRUE;
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_NUMBER, NULL, out, present, error);
 }
 
 gboolean
@@ -213,24 +281,7 @@ td_field_get_bool (JsonObject   *object,
                    gboolean     *present,
                    GError      **error)
 {
-  JsonNode *node;
-
-  if (present != NULL)
-    *present = FALSE;
-
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return wrong_type (where, name, "a boolean", error);
-
-  if (out != NULL)
-    *out = json_node_get_boolean (node);
-  if (present != NULL)
-    *present = TRUE;
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_BOOL, NULL, out, present, error);
 }
 
 gboolean
@@ -241,19 +292,8 @@ td_field_get_object (JsonObject   *object,
                      JsonObject  **out,
                      GError      **error)
 {
-  JsonNode *node;
-
   *out = NULL;
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return wrong_type (where, name, "an object", error);
-
-  *out = json_node_get_object (node);
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_OBJECT, NULL, out, NULL, error);
 }
 
 gboolean
@@ -264,19 +304,8 @@ td_field_get_array (JsonObject   *object,
                     JsonArray   **out,
                     GError      **error)
 {
-  JsonNode *node;
-
   *out = NULL;
-  if (!lookup (object, where, name, flags, &node, error))
-    return FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return wrong_type (where, name, "an array", error);
-
-  *out = json_node_get_array (node);
-  return TRUE;
+  return get_field (object, where, name, flags, FIELD_ARRAY, NULL, out, NULL, error);
 }
 
 void
