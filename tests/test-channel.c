@@ -16,251 +16,29 @@
 #include "td-server.h"
 #include "td-json.h"
 #include "td-message-list.h"
+#include "td-test-e2e.h"
 
 #define TIMEOUT_MS 30000
 
-typedef struct
-{
-  TdServer *server;
-  char     *dir;
-  char     *db;
-  char     *url;
-  guint     port;
-} Server;
-
-typedef struct
-{
-  TdStore   *store;
-  TdChannel *channel;
-  char      *path;
-  guint      errors;
-} Client;
+#define wait_until(cond, data, what) td_test_wait_until (NULL, (cond), (data), TIMEOUT_MS, (what))
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!cond (data))
-        g_usleep (500);
-    }
-}
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-  TdServerOptions opts = { 0, };
-
-  if (s->dir == NULL)
-    {
-      s->dir = g_dir_make_tmp ("td-e2e-XXXXXX", NULL);
-      s->db = g_build_filename (s->dir, "server.db", NULL);
-    }
-  opts.db_path = s->db;
-  opts.demo = TRUE;
-  opts.tz = "UTC";
-  s->server = td_server_new (&opts, &error);
-  g_assert_no_error (error);
-  td_server_listen (s->server, "127.0.0.1", s->port, &error);
-  g_assert_no_error (error);
-  s->port = td_server_get_port (s->server);
-  g_free (s->url);
-  s->url = td_server_dup_base_url (s->server);
-}
-
-static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static void
-server_free (Server *s)
-{
-  g_clear_object (&s->server);
-  if (s->dir)
-    rm_rf (s->dir);
-  g_free (s->dir);
-  g_free (s->db);
-  g_free (s->url);
-}
-
-static void
-on_error_cb (TdChannel    *channel,
-             const GError *error,
-             Client       *c)
-{
-  g_test_message ("channel error: %s", error->message);
-  c->errors++;
-}
-
-static TdBackoff *
-fast_backoff (void)
-{
-  TdBackoff *b = td_backoff_new (TD_BACKOFF_DECORRELATED, g_test_rand_int ());
-
-  td_backoff_set_limits (b, 30, 200);
-  return b;
-}
-
-static void
-client_open (Client     *c,
-             Server     *s,
-             const char *token,
-             const char *path)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (path && c->path == NULL)
-    c->path = g_strdup (path);
-  c->store = td_store_new (c->path, &error);
-  g_assert_no_error (error);
-  c->channel = td_channel_new (s->url, token, c->store, NULL);
-  td_channel_set_backoff (c->channel, fast_backoff ());
-  td_channel_set_poll_wait (c->channel, 2);
-  g_signal_connect (c->channel, "error", G_CALLBACK (on_error_cb), c);
-}
-
-static void
-client_close (Client *c)
-{
-  td_channel_stop (c->channel);
-  g_assert_finalize_object (g_steal_pointer (&c->channel));
-  g_assert_finalize_object (g_steal_pointer (&c->store));
-}
-
-static void
-client_free (Client *c)
-{
-  if (c->channel)
-    client_close (c);
-  if (c->path)
-    {
-      g_autofree char *wal = g_strconcat (c->path, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (c->path, "-shm", NULL);
-
-      g_unlink (c->path);
-      g_unlink (wal);
-      g_unlink (shm);
-    }
-  g_free (c->path);
-}
-
-static gboolean
-is_online (gpointer data)
-{
-  Client *c = data;
-
-  return td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE
-      && td_channel_get_synced (c->channel);
-}
-
-typedef struct
-{
-  TdLine  *line;
-  GError  *error;
-  gboolean done;
-} OpenResult;
-
-static void
-open_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  OpenResult *r = user_data;
-
-  r->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-open_done (gpointer data)
-{
-  return ((OpenResult *) data)->done;
-}
-
-static char *
-open_line (Client     *c,
-           const char *object_id)
-{
-  OpenResult r = { 0, };
-  char *id;
-
-  td_channel_open_line (c->channel, object_id, TD_BUSI_INQUIRY, NULL, NULL, open_cb, &r);
-  wait_until (open_done, &r, "the open reply");
-  g_assert_no_error (r.error);
-  g_assert_nonnull (r.line);
-  id = g_strdup (td_line_get_id (r.line));
-  g_object_unref (r.line);
-  return id;
-}
-
-typedef struct
-{
-  Client     *client;
-  const char *line_id;
-  gint64      count;
-} CountWait;
 
 static gboolean
 outbox_empty (gpointer data)
 {
-  Client *c = data;
+  TdTestClient *c = data;
   g_autoptr(GPtrArray) rows = td_store_dup_outbox (c->store);
 
   return rows->len == 0;
 }
 
-static gboolean
-has_count (gpointer data)
-{
-  CountWait *w = data;
-
-  /* cheap check first: the line's last_seq in memory */
-  TdLine *l = td_store_lookup_line (w->client->store, w->line_id);
-
-  if (l == NULL || td_line_get_last_seq (l) < w->count)
-    return FALSE;
-  return td_store_count_messages_sync (w->client->store, w->line_id) >= w->count;
-}
-
-static void
-wait_count (Client     *c,
-            const char *line_id,
-            gint64      count)
-{
-  CountWait w = { c, line_id, count };
-
-  wait_until (has_count, &w, "messages to arrive");
-}
-
 /* Zero loss, zero duplicates, per-line order: line_seq 1..n in order and
  * each expected text exactly once. */
 static void
-assert_line_complete (Client     *c,
-                      const char *line_id,
-                      GPtrArray  *texts)
+assert_line_complete (TdTestClient *c,
+                      const char   *line_id,
+                      GPtrArray    *texts)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) page = NULL;
@@ -293,10 +71,10 @@ assert_line_complete (Client     *c,
 }
 
 static char *
-send_numbered (Client    *c,
-               const char *line_id,
-               GPtrArray *texts,
-               const char *tag)
+send_numbered (TdTestClient *c,
+               const char   *line_id,
+               GPtrArray    *texts,
+               const char   *tag)
 {
   char *text = g_strdup_printf ("%s message %u: is the lake view room free?", tag, texts->len + 1);
   g_autofree char *rid = td_channel_send_text (c->channel, line_id, text);
@@ -308,8 +86,8 @@ send_numbered (Client    *c,
 
 typedef struct
 {
-  Client     *client;
-  const char *random_id;
+  TdTestClient *client;
+  const char   *random_id;
 } RowWait;
 
 static gboolean
@@ -320,6 +98,16 @@ row_gone (gpointer data)
   return td_store_outbox_lookup (w->client->store, w->random_id) == NULL;
 }
 
+static gboolean
+row_failed (gpointer data)
+{
+  RowWait *w = data;
+  TdMessage *row = td_store_outbox_lookup (w->client->store, w->random_id);
+
+  g_assert_nonnull (row);
+  return td_message_get_delivery (row) == TD_DELIVERY_FAILED;
+}
+
 /* ---- cases -------------------------------------------------------------------- */
 
 /* The connection dropped every k messages (server side, abruptly). */
@@ -328,26 +116,26 @@ run_drop_every_k (TdTransportPolicy policy,
                   gboolean          server_side,
                   const char       *tag)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
   const guint n = 40, k = 7;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-1", NULL);
-  client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-1", NULL);
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
   td_channel_set_transport_policy (cust.channel, policy);
   td_channel_set_transport_policy (alice.channel, policy);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
-  wait_until (is_online, &cust, "the customer online");
-  wait_until (is_online, &alice, "alice online");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  wait_until (td_test_client_is_online, &alice, "alice online");
   g_assert_cmpstr (td_channel_get_transport (cust.channel), ==,
                    policy == TD_TRANSPORT_POLICY_LONG_POLL ? "long-poll" : "websocket");
   g_assert_cmpstr (td_channel_get_me_id (alice.channel), ==, "o_alice");
-  line_id = open_line (&cust, "m_lakeside");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
 
   for (guint i = 0; i < n; i++)
     {
@@ -377,15 +165,15 @@ run_drop_every_k (TdTransportPolicy policy,
     }
 
   wait_until (outbox_empty, &cust, "the outbox to empty");
-  wait_count (&cust, line_id, n);
-  wait_count (&alice, line_id, n);
+  td_test_wait_messages (cust.store, line_id, n);
+  td_test_wait_messages (alice.store, line_id, n);
   assert_line_complete (&cust, line_id, texts);
   assert_line_complete (&alice, line_id, texts);
   g_assert_cmpint (td_line_get_last_seq (td_store_lookup_line (alice.store, line_id)), ==, n);
 
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 static void
@@ -419,21 +207,21 @@ test_drop_every_k_poll (void)
 static void
 test_restart_with_outbox (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
   g_autofree char *dir = g_dir_make_tmp ("td-client-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "cust.db", NULL);
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-2", path);
-  client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-2", path);
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
-  wait_until (is_online, &cust, "the customer online");
-  line_id = open_line (&cust, "m_lakeside");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
   g_free (send_numbered (&cust, line_id, texts, "before"));
   wait_until (outbox_empty, &cust, "the first message acked");
 
@@ -443,12 +231,12 @@ test_restart_with_outbox (void)
     g_free (send_numbered (&cust, line_id, texts, "offline"));
   /* and one sent while online whose ack we never see */
   td_channel_start (cust.channel);
-  wait_until (is_online, &cust, "the customer online again");
+  wait_until (td_test_client_is_online, &cust, "the customer online again");
   g_free (send_numbered (&cust, line_id, texts, "in-flight"));
-  client_close (&cust);
+  td_test_client_close (&cust);
 
   /* the "restarted" app */
-  client_open (&cust, &s, "demo-cust-2", NULL);
+  td_test_client_open (&cust, &s, "demo-cust-2", NULL);
   {
     g_autoptr(GPtrArray) rows = td_store_dup_outbox (cust.store);
 
@@ -458,14 +246,14 @@ test_restart_with_outbox (void)
   }
   td_channel_start (cust.channel);
   wait_until (outbox_empty, &cust, "the outbox to empty after the restart");
-  wait_count (&cust, line_id, texts->len);
-  wait_count (&alice, line_id, texts->len);
+  td_test_wait_messages (cust.store, line_id, texts->len);
+  td_test_wait_messages (alice.store, line_id, texts->len);
   assert_line_complete (&cust, line_id, texts);
   assert_line_complete (&alice, line_id, texts);
 
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
   g_rmdir (dir);
 }
 
@@ -475,22 +263,22 @@ static void
 run_server_restart_policy (gboolean          planned,
                            TdTransportPolicy policy)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-3", NULL);
-  client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-3", NULL);
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
   td_channel_set_transport_policy (cust.channel, policy);
   td_channel_set_transport_policy (alice.channel, policy);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
-  wait_until (is_online, &cust, "the customer online");
-  wait_until (is_online, &alice, "alice online");
-  line_id = open_line (&cust, "m_skyline");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  wait_until (td_test_client_is_online, &alice, "alice online");
+  line_id = td_test_client_open_line (&cust, "m_skyline");
 
   for (int round = 0; round < 3; round++)
     {
@@ -507,18 +295,18 @@ run_server_restart_policy (gboolean          planned,
       /* a few sends while the server is gone */
       for (int i = 0; i < 2; i++)
         g_free (send_numbered (&cust, line_id, texts, "down"));
-      server_start (&s);
+      td_test_server_start (&s, "UTC");
     }
 
   wait_until (outbox_empty, &cust, "the outbox to empty");
-  wait_count (&alice, line_id, texts->len);
-  wait_count (&cust, line_id, texts->len);
+  td_test_wait_messages (alice.store, line_id, texts->len);
+  td_test_wait_messages (cust.store, line_id, texts->len);
   assert_line_complete (&cust, line_id, texts);
   assert_line_complete (&alice, line_id, texts);
 
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 static void
@@ -584,9 +372,9 @@ on_committed_cb (TdStore        *store,
 static void
 test_duplicate_deliveries (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TestRecorder) recorder = g_object_new (TEST_TYPE_RECORDER, NULL);
@@ -596,20 +384,20 @@ test_duplicate_deliveries (void)
   guint64 filtered_before;
 
   g_object_set_data (G_OBJECT (recorder), "frames", frames);
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-4", NULL);
-  client_open (&alice, &s, "demo-op-carol", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-4", NULL);
+  td_test_client_open (&alice, &s, "demo-op-carol", NULL);
   /* record what carol receives, before parsing */
   td_bus_insert_interceptor (td_channel_get_bus (alice.channel), TD_INTERCEPTOR (recorder), 0);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
-  wait_until (is_online, &cust, "the customer online");
-  wait_until (is_online, &alice, "carol online");
-  line_id = open_line (&cust, "m_harbor");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  wait_until (td_test_client_is_online, &alice, "carol online");
+  line_id = td_test_client_open_line (&cust, "m_harbor");
   for (int i = 0; i < 15; i++)
     g_free (send_numbered (&cust, line_id, texts, "dup"));
   wait_until (outbox_empty, &cust, "the outbox to empty");
-  wait_count (&alice, line_id, texts->len);
+  td_test_wait_messages (alice.store, line_id, texts->len);
   td_store_sync (alice.store);
   /* let the last commits be signalled */
   for (int i = 0; i < 50; i++)
@@ -651,9 +439,9 @@ test_duplicate_deliveries (void)
   assert_line_complete (&alice, line_id, texts);
   assert_line_complete (&cust, line_id, texts);
 
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 /* WebSocket refused (503) → long-poll; then WebSocket back → switch, with
@@ -661,42 +449,42 @@ test_duplicate_deliveries (void)
 static gboolean
 on_websocket (gpointer data)
 {
-  Client *c = data;
+  TdTestClient *c = data;
 
-  return g_strcmp0 (td_channel_get_transport (c->channel), "websocket") == 0 && is_online (c);
+  return g_strcmp0 (td_channel_get_transport (c->channel), "websocket") == 0 && td_test_client_is_online (c);
 }
 
 static gboolean
 on_long_poll (gpointer data)
 {
-  Client *c = data;
+  TdTestClient *c = data;
 
-  return g_strcmp0 (td_channel_get_transport (c->channel), "long-poll") == 0 && is_online (c);
+  return g_strcmp0 (td_channel_get_transport (c->channel), "long-poll") == 0 && td_test_client_is_online (c);
 }
 
 static void
 test_fallback_and_back (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
 
-  server_start (&s);
+  td_test_server_start (&s, "UTC");
   td_server_set_websocket_enabled (s.server, FALSE);
-  client_open (&cust, &s, "demo-cust-5", NULL);
-  client_open (&alice, &s, "demo-op-bob", NULL);
+  td_test_client_open (&cust, &s, "demo-cust-5", NULL);
+  td_test_client_open (&alice, &s, "demo-op-bob", NULL);
   td_channel_set_probe_interval (cust.channel, 300);
   td_channel_set_probe_interval (alice.channel, 300);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
   wait_until (on_long_poll, &cust, "the customer on long-poll");
   wait_until (on_long_poll, &alice, "bob on long-poll");
-  line_id = open_line (&cust, "m_skyline");
+  line_id = td_test_client_open_line (&cust, "m_skyline");
   for (int i = 0; i < 10; i++)
     g_free (send_numbered (&cust, line_id, texts, "poll"));
-  wait_count (&alice, line_id, texts->len);
+  td_test_wait_messages (alice.store, line_id, texts->len);
 
   /* WebSocket works again: both switch back while messages flow */
   td_server_set_websocket_enabled (s.server, TRUE);
@@ -712,33 +500,33 @@ test_fallback_and_back (void)
     g_free (send_numbered (&cust, line_id, texts, "ws"));
 
   wait_until (outbox_empty, &cust, "the outbox to empty");
-  wait_count (&alice, line_id, texts->len);
-  wait_count (&cust, line_id, texts->len);
+  td_test_wait_messages (alice.store, line_id, texts->len);
+  td_test_wait_messages (cust.store, line_id, texts->len);
   assert_line_complete (&cust, line_id, texts);
   assert_line_complete (&alice, line_id, texts);
 
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 /* A permanent refusal leaves the row failed; retry and discard. */
 static void
 test_refused_send (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonObject) body = json_object_new ();
   g_autofree char *line_id = NULL;
   g_autofree char *rid = NULL;
   TdMessage *row;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-6", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-6", NULL);
   td_channel_start (cust.channel);
-  wait_until (is_online, &cust, "the customer online");
-  line_id = open_line (&cust, "m_lakeside");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
 
   /* a customer may not write notes: forbidden, for good */
   json_object_set_string_member (body, "text", "internal?");
@@ -746,36 +534,29 @@ test_refused_send (void)
   {
     RowWait w = { &cust, rid };
 
-    while (TRUE)
-      {
-        row = td_store_outbox_lookup (cust.store, rid);
-        g_assert_nonnull (row);
-        if (td_message_get_delivery (row) == TD_DELIVERY_FAILED)
-          break;
-        g_main_context_iteration (NULL, TRUE);
-      }
-    (void) w;
+    wait_until (row_failed, &w, "the note refused for good");
   }
+  row = td_store_outbox_lookup (cust.store, rid);
   g_assert_nonnull (td_message_get_error (row));
   g_assert_cmpuint (cust.errors, >=, 1);
   /* still there after more traffic */
   g_free (send_numbered (&cust, line_id, texts, "fine"));
-  wait_count (&cust, line_id, 1);
+  td_test_wait_messages (cust.store, line_id, 1);
   g_assert_nonnull (td_store_outbox_lookup (cust.store, rid));
   g_assert_true (td_channel_discard_failed (cust.channel, rid));
   g_assert_null (td_store_outbox_lookup (cust.store, rid));
   g_assert_false (td_channel_discard_failed (cust.channel, rid));
   assert_line_complete (&cust, line_id, texts);
 
-  client_free (&cust);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_server_free (&s);
 }
 
 /* A bad token: offline, an unauthorized error, no retry loop. */
 static gboolean
 is_offline (gpointer data)
 {
-  Client *c = data;
+  TdTestClient *c = data;
 
   return td_channel_get_state (c->channel) == TD_CHANNEL_STATE_OFFLINE;
 }
@@ -783,33 +564,33 @@ is_offline (gpointer data)
 static void
 test_unauthorized (void)
 {
-  Server s = { 0, };
-  Client c = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient c = { 0, };
 
-  server_start (&s);
-  client_open (&c, &s, "not-a-token", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&c, &s, "not-a-token", NULL);
   td_channel_start (c.channel);
   wait_until (is_offline, &c, "the channel to give up");
   g_assert_cmpuint (c.errors, >=, 1);
-  client_free (&c);
-  server_free (&s);
+  td_test_client_free (&c);
+  td_test_server_free (&s);
 }
 
 /* A transient refusal (`internal`): the row stays pending and goes again. */
 static void
 test_transient_refusal (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
   g_autofree char *rid = NULL;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-10", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-10", NULL);
   td_channel_start (cust.channel);
-  wait_until (is_online, &cust, "the customer online");
-  line_id = open_line (&cust, "m_harbor");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  line_id = td_test_client_open_line (&cust, "m_harbor");
   td_server_inject_internal_error (s.server, TRUE);
   rid = send_numbered (&cust, line_id, texts, "transient");
   {
@@ -818,63 +599,63 @@ test_transient_refusal (void)
     wait_until (row_gone, &w, "the retried send acked");
   }
   g_assert_cmpuint (cust.errors, >=, 1);   /* the `internal` was shown */
-  wait_count (&cust, line_id, 1);
+  td_test_wait_messages (cust.store, line_id, 1);
   assert_line_complete (&cust, line_id, texts);
 
-  client_free (&cust);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_server_free (&s);
 }
 
 /* A burst of sends beyond the server's rate limit: paced, never refused. */
 static void
 test_paced_burst (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-9", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-9", NULL);
   td_channel_start (cust.channel);
-  wait_until (is_online, &cust, "the customer online");
-  line_id = open_line (&cust, "m_lakeside");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
   for (int i = 0; i < 140; i++)
     g_free (send_numbered (&cust, line_id, texts, "burst"));
   wait_until (outbox_empty, &cust, "140 messages acked");
-  wait_count (&cust, line_id, texts->len);
+  td_test_wait_messages (cust.store, line_id, texts->len);
   assert_line_complete (&cust, line_id, texts);
   g_assert_cmpuint (cust.errors, ==, 0);   /* no rate_limited */
 
-  client_free (&cust);
-  server_free (&s);
+  td_test_client_free (&cust);
+  td_test_server_free (&s);
 }
 
 /* Gaps in line_seq are filled with history. */
 static void
 test_gap_filled (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
-  Client alice2 = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
+  TdTestClient alice2 = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) all = NULL;
   g_autofree char *line_id = NULL;
   gint64 cursor = 0;
   TdLine *line;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-7", NULL);
-  client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-7", NULL);
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
-  wait_until (is_online, &cust, "the customer online");
-  wait_until (is_online, &alice, "alice online");
-  line_id = open_line (&cust, "m_lakeside");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  wait_until (td_test_client_is_online, &alice, "alice online");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
   for (int i = 0; i < 30; i++)
     g_free (send_numbered (&cust, line_id, texts, "gap"));
-  wait_count (&alice, line_id, 30);
+  td_test_wait_messages (alice.store, line_id, 30);
   td_store_sync (alice.store);
   g_assert_true (td_store_get_cursor (alice.store, &cursor));
   all = td_store_load_messages_sync (alice.store, line_id, NULL, 100, NULL, NULL);
@@ -882,7 +663,7 @@ test_gap_filled (void)
   line = td_store_lookup_line (alice.store, line_id);
 
   /* a cache that holds 1–2 and 25–30 and is up to date otherwise */
-  client_open (&alice2, &s, "demo-op-alice", NULL);
+  td_test_client_open (&alice2, &s, "demo-op-alice", NULL);
   td_store_set_me (alice2.store, "o_alice", TD_ROLE_OPERATOR, "Alice");
   {
     g_autoptr(TdPacket) lp = td_packet_new_line (TRUE, 1, line);
@@ -903,14 +684,14 @@ test_gap_filled (void)
     }
   td_store_advance_cursor (alice2.store, cursor);
   td_channel_start (alice2.channel);
-  wait_until (is_online, &alice2, "alice's second cache online");
-  wait_count (&alice2, line_id, 30);
+  wait_until (td_test_client_is_online, &alice2, "alice's second cache online");
+  td_test_wait_messages (alice2.store, line_id, 30);
   assert_line_complete (&alice2, line_id, texts);
 
-  client_free (&alice2);
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&alice2);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 /* The operator's requests: read marks, typing (throttled), state, assignee,
@@ -936,11 +717,11 @@ on_typing_cb (TdChannel  *channel,
 
 typedef struct
 {
-  Client     *client;
-  const char *line_id;
-  int         unread;
-  int         state;
-  const char *assignee;
+  TdTestClient *client;
+  const char   *line_id;
+  int           unread;
+  int           state;
+  const char   *assignee;
 } LineWait;
 
 static gboolean
@@ -975,38 +756,38 @@ list_has_25 (gpointer data)
 static void
 test_requests (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, };
-  Client alice = { 0, };
-  Client bob = { 0, };
-  Client alice2 = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  TdTestClient alice = { 0, };
+  TdTestClient bob = { 0, };
+  TdTestClient alice2 = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
   Typing t = { 0, };
   LineWait w;
-  OpenResult bad = { 0, };
+  g_autoptr(TdLine) bad = NULL;
+  g_autoptr(GError) error = NULL;
 
-  server_start (&s);
-  client_open (&cust, &s, "demo-cust-8", NULL);
-  client_open (&alice, &s, "demo-op-alice", NULL);
-  client_open (&bob, &s, "demo-op-bob", NULL);
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-8", NULL);
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_client_open (&bob, &s, "demo-op-bob", NULL);
   td_channel_start (cust.channel);
   td_channel_start (alice.channel);
   td_channel_start (bob.channel);
-  wait_until (is_online, &cust, "the customer online");
-  wait_until (is_online, &alice, "alice online");
-  wait_until (is_online, &bob, "bob online");
+  wait_until (td_test_client_is_online, &cust, "the customer online");
+  wait_until (td_test_client_is_online, &alice, "alice online");
+  wait_until (td_test_client_is_online, &bob, "bob online");
   g_assert_cmpstr (td_channel_get_me_role (alice.channel), ==, "operator");
   g_assert_cmpstr (td_channel_get_merchant_name (alice.channel, "m_lakeside"), ==, "Lakeside Hotel");
   g_assert_cmpuint (g_strv_length ((char **) td_channel_get_merchants (alice.channel)), ==, 2);
 
   /* an unknown merchant: refused, the task fails */
-  td_channel_open_line (cust.channel, "m_nowhere", TD_BUSI_INQUIRY, NULL, NULL, open_cb, &bad);
-  wait_until (open_done, &bad, "the refused open");
-  g_assert_error (bad.error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_NOT_FOUND);
-  g_clear_error (&bad.error);
+  bad = td_test_open_line (cust.channel, "m_nowhere", &error);
+  g_assert_error (error, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_NOT_FOUND);
+  g_assert_null (bad);
 
-  line_id = open_line (&cust, "m_skyline");
+  line_id = td_test_client_open_line (&cust, "m_skyline");
   for (int i = 0; i < 3; i++)
     g_free (send_numbered (&cust, line_id, texts, "req"));
   w = (LineWait) { &alice, line_id, 3, TD_LINE_STATE_OPEN, NULL };
@@ -1027,11 +808,7 @@ test_requests (void)
   wait_until (typing_seen, &t, "the typing indicator");
   /* a ping round trip later, still one */
   td_channel_request_history (cust.channel, line_id, 0, 1);
-  for (int i = 0; i < 200; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-    }
+  td_test_iterate_for (NULL, 100);
   g_assert_cmpuint (t.typing, ==, 1);
   g_assert_cmpstr (t.who, ==, "c_8");
   g_free (t.who);
@@ -1052,10 +829,10 @@ test_requests (void)
   for (int i = 0; i < 21; i++)
     g_free (send_numbered (&cust, line_id, texts, "older"));
   wait_until (outbox_empty, &cust, "the outbox to empty");
-  wait_count (&alice, line_id, texts->len);
-  client_open (&alice2, &s, "demo-op-alice", NULL);
+  td_test_wait_messages (alice.store, line_id, texts->len);
+  td_test_client_open (&alice2, &s, "demo-op-alice", NULL);
   td_channel_start (alice2.channel);
-  wait_until (is_online, &alice2, "a fresh alice online");
+  wait_until (td_test_client_is_online, &alice2, "a fresh alice online");
   {
     g_autoptr(TdMessageList) list = NULL;
 
@@ -1080,11 +857,11 @@ test_requests (void)
   }
   assert_line_complete (&alice2, line_id, texts);
 
-  client_free (&alice2);
-  client_free (&bob);
-  client_free (&cust);
-  client_free (&alice);
-  server_free (&s);
+  td_test_client_free (&alice2);
+  td_test_client_free (&bob);
+  td_test_client_free (&cust);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 int

@@ -15,42 +15,15 @@
 #include "td-dashboard.h"
 #include "td-json.h"
 #include "td-server.h"
+#include "td-test-e2e.h"
 #include "td-widgets.h"
 #include "td-window.h"
 
 #define TIMEOUT_MS 30000
 #define MIN_MS     G_GINT64_CONSTANT (60000)
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!cond (data))
-        g_usleep (500);
-    }
-}
-
-static void
-iterate_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-    }
-}
+#define wait_until(cond, data, what) td_test_wait_until (NULL, (cond), (data), TIMEOUT_MS, (what))
+#define iterate_for(ms) td_test_iterate_for (NULL, (ms))
 
 static char *
 hhmm (gint64 ms)
@@ -264,6 +237,30 @@ test_chart (void)
   g_assert_finalize_object (chart);
 }
 
+/* *data: the visible file chooser, once there is one */
+static gboolean
+found_save_dialog (gpointer data)
+{
+  GtkWidget **dialog = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
+        *dialog = GTK_WIDGET (top);
+    }
+  return *dialog != NULL;
+}
+
+/* a weak pointer cleared */
+static gboolean
+is_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 static void
 test_csv (void)
 {
@@ -341,24 +338,9 @@ test_csv (void)
     GtkWidget *dialog = NULL;
     g_autofree char *chosen = g_build_filename (dir, "chosen.csv", NULL);
     g_autofree char *name = NULL;
-    gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
 
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dash), "dashboard.export", NULL));
-    while (dialog == NULL)
-      {
-        GListModel *toplevels = gtk_window_get_toplevels ();
-
-        for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-          {
-            g_autoptr(GObject) top = g_list_model_get_item (toplevels, i);
-
-            if (GTK_IS_FILE_CHOOSER (top) && gtk_widget_get_visible (GTK_WIDGET (top)))
-              dialog = GTK_WIDGET (top);
-          }
-        if (g_get_monotonic_time () > deadline)
-          g_error ("no save dialog");
-        g_main_context_iteration (NULL, dialog == NULL);
-      }
+    wait_until (found_save_dialog, &dialog, "the save dialog");
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dialog));
     g_assert_true (g_str_has_prefix (name, "tripdesk-m_lakeside-"));
@@ -367,14 +349,7 @@ test_csv (void)
     g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
     gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
     G_GNUC_END_IGNORE_DEPRECATIONS
-    deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
-    while (dialog != NULL)
-      {
-        if (g_get_monotonic_time () > deadline)
-          g_error ("the save dialog stayed");
-        g_main_context_iteration (NULL, FALSE);
-        g_usleep (1000);
-      }
+    wait_until (is_gone, &dialog, "the save dialog to go");
     g_assert_false (g_file_test (chosen, G_FILE_TEST_EXISTS));
     gtk_window_destroy (window);
     iterate_for (20);
@@ -387,152 +362,6 @@ test_csv (void)
 
 /* ------------------------------------------------------------------------ */
 /* Against the real server                                                  */
-
-typedef struct
-{
-  TdServer  *server;
-  char      *dir;
-  char      *url;
-} Server;
-
-typedef struct
-{
-  TdStore   *store;
-  TdChannel *channel;
-} Client;
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db = NULL;
-  TdServerOptions opts = { 0, };
-
-  s->dir = g_dir_make_tmp ("td-dashboard-e2e-XXXXXX", NULL);
-  db = g_build_filename (s->dir, "server.db", NULL);
-  opts.db_path = db;
-  opts.demo = TRUE;
-  s->server = td_server_new (&opts, &error);
-  g_assert_no_error (error);
-  td_server_listen (s->server, "127.0.0.1", 0, &error);
-  g_assert_no_error (error);
-  s->url = td_server_dup_base_url (s->server);
-}
-
-static void
-rm_rf (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
-}
-
-static gboolean
-is_online (gpointer data)
-{
-  Client *c = data;
-
-  return td_channel_get_state (c->channel) == TD_CHANNEL_STATE_ONLINE && td_channel_get_synced (c->channel);
-}
-
-static void
-client_open (Client     *c,
-             Server     *s,
-             const char *token,
-             const char *path)
-{
-  g_autoptr(GError) error = NULL;
-
-  c->store = td_store_new (path, &error);
-  g_assert_no_error (error);
-  c->channel = td_channel_new (s->url, token, c->store, NULL);
-  td_channel_set_poll_wait (c->channel, 2);
-  td_channel_start (c->channel);
-  wait_until (is_online, c, token);
-}
-
-static void
-client_close (Client *c)
-{
-  td_channel_stop (c->channel);
-  g_assert_finalize_object (g_steal_pointer (&c->channel));
-  g_assert_finalize_object (g_steal_pointer (&c->store));
-}
-
-typedef struct
-{
-  TdLine  *line;
-  GError  *error;
-  gboolean done;
-} OpenResult;
-
-static void
-open_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  OpenResult *r = user_data;
-
-  r->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-open_done (gpointer data)
-{
-  return ((OpenResult *) data)->done;
-}
-
-static char *
-open_line (Client     *c,
-           const char *object_id)
-{
-  OpenResult r = { 0, };
-  char *id;
-
-  td_channel_open_line (c->channel, object_id, TD_BUSI_INQUIRY, NULL, NULL, open_cb, &r);
-  wait_until (open_done, &r, "the open reply");
-  g_assert_no_error (r.error);
-  id = g_strdup (td_line_get_id (r.line));
-  g_object_unref (r.line);
-  return id;
-}
-
-typedef struct
-{
-  Client     *client;
-  const char *line_id;
-  gint64      count;
-} CountWait;
-
-static gboolean
-has_count (gpointer data)
-{
-  CountWait *w = data;
-
-  /* the line in the store's mirror (the offline figures read it) and its
-   * messages on disk */
-  if (td_store_lookup_line (w->client->store, w->line_id) == NULL)
-    return FALSE;
-  td_store_sync (w->client->store);
-  return td_store_count_messages_sync (w->client->store, w->line_id) >= w->count;
-}
-
-static void
-wait_messages (Client     *c,
-               const char *line_id,
-               gint64      count)
-{
-  CountWait w = { c, line_id, count };
-
-  wait_until (has_count, &w, "messages in the operator's cache");
-}
 
 typedef struct
 {
@@ -563,10 +392,10 @@ fetch_done (gpointer data)
 
 /* GET /v1/stats as the test itself; NULL and *status when not figures. */
 static TdStats *
-fetch_stats (Server     *s,
-             const char *token,
-             const char *merchant,
-             guint      *status)
+fetch_stats (TdTestServer *s,
+             const char   *token,
+             const char   *merchant,
+             guint        *status)
 {
   g_autofree char *uri = g_strdup_printf ("%s/v1/stats?merchant=%s", s->url, merchant);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
@@ -667,8 +496,8 @@ sla_shown (gpointer data)
 static void
 test_server (void)
 {
-  Server s = { 0, };
-  Client cust = { 0, }, cust2 = { 0, }, alice = { 0, };
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, }, cust2 = { 0, }, alice = { 0, };
   g_autofree char *cache = NULL;
   g_autofree char *line1 = NULL;
   g_autofree char *line2 = NULL;
@@ -681,7 +510,7 @@ test_server (void)
   UpdateWait w = { 0, };
   guint status = 0;
 
-  server_start (&s);
+  td_test_server_start (&s, NULL);
   cache = g_build_filename (s.dir, "alice-cache.db", NULL);
 
   /* the server must speak schema 1 (docs/metrics.md) */
@@ -690,11 +519,7 @@ test_server (void)
   if (server_stats == NULL)
     {
       g_test_skip ("GET /v1/stats does not answer stats schema 1 yet");
-      g_clear_object (&s.server);
-      iterate_for (50);
-      rm_rf (s.dir);
-      g_free (s.dir);
-      g_free (s.url);
+      td_test_server_free (&s);
       return;
     }
   g_clear_pointer (&server_stats, td_stats_free);
@@ -702,9 +527,12 @@ test_server (void)
   g_assert_null (fetch_stats (&s, "demo-op-alice", "m_harbor", &status));
   g_assert_cmpuint (status, ==, 403);
 
-  client_open (&alice, &s, "demo-op-alice", cache);
-  client_open (&cust, &s, "demo-cust-7", NULL);
-  client_open (&cust2, &s, "demo-cust-8", NULL);
+  td_test_client_open (&alice, &s, "demo-op-alice", cache);
+  td_test_client_go_online (&alice);
+  td_test_client_open (&cust, &s, "demo-cust-7", NULL);
+  td_test_client_go_online (&cust);
+  td_test_client_open (&cust2, &s, "demo-cust-8", NULL);
+  td_test_client_go_online (&cust2);
 
   dash = TD_DASHBOARD (td_dashboard_new ());
   td_dashboard_set_throttle (dash, 300);
@@ -717,20 +545,20 @@ test_server (void)
   wait_update (&w, TD_DASHBOARD_SOURCE_SERVER, "the first figures");
 
   /* scripted traffic: a line answered, one waiting, one rated */
-  line1 = open_line (&cust, "m_lakeside");
+  line1 = td_test_client_open_line (&cust, "m_lakeside");
   g_free (td_channel_send_text (cust.channel, line1, "Is breakfast included?"));
-  wait_messages (&alice, line1, 1);
+  td_test_wait_messages (alice.store, line1, 1);
   g_free (td_channel_send_text (alice.channel, line1, "Yes, from 7 to 10."));
   g_free (td_channel_send_text (cust.channel, line1, "Thanks!"));
   json_object_set_int_member (rating, "score", 5);
   g_free (td_channel_send (cust.channel, line1, "rating", rating));
-  line2 = open_line (&cust2, "m_lakeside");
+  line2 = td_test_client_open_line (&cust2, "m_lakeside");
   g_free (td_channel_send_text (cust2.channel, line2, "Can I check in early?"));
-  line3 = open_line (&cust2, "m_skyline/tour/9");
+  line3 = td_test_client_open_line (&cust2, "m_skyline/tour/9");
   g_free (td_channel_send_text (cust2.channel, line3, "Another merchant's question"));
-  wait_messages (&alice, line1, 4);
-  wait_messages (&alice, line2, 1);
-  wait_messages (&alice, line3, 1);
+  td_test_wait_messages (alice.store, line1, 4);
+  td_test_wait_messages (alice.store, line2, 1);
+  td_test_wait_messages (alice.store, line3, 1);
 
   /* live: the pane follows the events to the server's figures */
   for (int attempt = 0; ; attempt++)
@@ -831,14 +659,10 @@ test_server (void)
 
   gtk_window_destroy (window);
   iterate_for (20);
-  client_close (&cust);
-  client_close (&cust2);
-  client_close (&alice);
-  g_clear_object (&s.server);
-  iterate_for (50);
-  rm_rf (s.dir);
-  g_free (s.dir);
-  g_free (s.url);
+  td_test_client_free (&cust);
+  td_test_client_free (&cust2);
+  td_test_client_free (&alice);
+  td_test_server_free (&s);
 }
 
 int
