@@ -522,6 +522,7 @@ test_upgrade_from_v1 (void)
     g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE lines DROP COLUMN read_upto;"
                                        "ALTER TABLE lines DROP COLUMN last_op_seq;"
                                        "ALTER TABLE lines DROP COLUMN preview_seq;"
+                                       "ALTER TABLE lines DROP COLUMN peer_read;"
                                        "UPDATE lines SET unread = 0, waiting_since = 0;"
                                        "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
@@ -545,6 +546,239 @@ test_upgrade_from_v1 (void)
     g_assert_cmpstr (td_line_get_preview (l), ==, "still there?");
     counts_clear (&n);
   }
+  remove_tree (path);
+}
+
+static void
+apply_read (TdStore    *store,
+            gint64      cursor,
+            const char *line_id,
+            const char *reader,
+            gint64      upto)
+{
+  g_autoptr(TdPacket) r = td_packet_new (TD_PACKET_READ);
+
+  r->has_cursor = cursor > 0;
+  r->cursor = cursor;
+  r->line_id = g_strdup (line_id);
+  r->reader = g_strdup (reader);
+  r->upto = upto;
+  td_store_apply_packet (store, r, cursor > 0);
+}
+
+static int
+user_version (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  int version = -1;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &s, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    version = sqlite3_column_int (s, 0);
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  return version;
+}
+
+static void
+count_notify (guint *counter)
+{
+  (*counter)++;
+}
+
+/* An operator's cache: the customer's read mark, kept per line, forward only,
+ * not moved by other operators' marks, and there again after a restart. */
+static void
+test_peer_read (void)
+{
+  g_autofree char *path = tmp_db ("peer.db");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+    g_autoptr(TdLine) l1 = make_line ("ml_1", "c_1");
+    g_autoptr(TdLine) l2 = make_line ("ml_2", "c_2");
+    TdLine *live;
+    GParamSpec *pspec;
+    guint notifies = 0;
+    Counts n;
+
+    g_assert_no_error (error);
+    counts_init (&n);
+    g_signal_connect (store, "committed", G_CALLBACK (on_committed), &n);
+    td_store_set_me (store, "o_alice", TD_ROLE_OPERATOR, "Alice");
+    apply_line (store, 1, l1);
+    for (int i = 1; i <= 4; i++)
+      {
+        g_autoptr(TdMessage) m = make_msg (i, "ml_1", i, i % 2 ? "c_1" : "o_alice",
+                                           i % 2 ? TD_ROLE_CUSTOMER : TD_ROLE_OPERATOR, "x", 1000 + i, NULL);
+        apply_msg (store, 1 + i, m);
+      }
+    td_store_flush (store);
+    wait_commits (&n, 1);
+    live = td_store_lookup_line (store, "ml_1");
+    g_assert_nonnull (live);
+    g_assert_cmpint (td_line_get_peer_read (live), ==, 0);
+    pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (live), "peer-read");
+    g_assert_nonnull (pspec);
+
+    /* the customer reads up to 2: the live line says so (and notifies) */
+    {
+      gulong id = g_signal_connect_swapped (live, "notify::peer-read",
+                                            G_CALLBACK (count_notify), &notifies);
+      apply_read (store, 10, "ml_1", "c_1", 2);
+      td_store_flush (store);
+      wait_commits (&n, 2);
+      g_assert_cmpint (td_line_get_peer_read (live), ==, 2);
+      g_assert_cmpuint (notifies, ==, 1);
+      g_signal_handler_disconnect (live, id);
+    }
+
+    /* another operator's mark moves unread, not the customer's mark */
+    apply_read (store, 11, "ml_1", "o_bob", 4);
+    /* a lower mark of the customer changes nothing */
+    apply_read (store, 12, "ml_1", "c_1", 1);
+    td_store_flush (store);
+    wait_commits (&n, 3);
+    g_assert_cmpint (td_line_get_peer_read (live), ==, 2);
+    g_assert_cmpint (td_line_get_unread (live), ==, 0);
+
+    /* a read that comes before its line (the customer is not known yet) */
+    apply_read (store, 13, "ml_2", "c_2", 1);
+    td_store_flush (store);
+    wait_commits (&n, 4);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_2")), ==, 0);
+    apply_line (store, 14, l2);
+    td_store_flush (store);
+    wait_commits (&n, 5);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_2")), ==, 1);
+
+    /* the customer reads further */
+    apply_read (store, 15, "ml_1", "c_1", 4);
+    td_store_sync (store);
+    wait_commits (&n, 6);
+    g_assert_cmpint (td_line_get_peer_read (live), ==, 4);
+    counts_clear (&n);
+  }
+  {
+    /* a restart: the marks come from the cache, before any packet */
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (td_store_get_recovered_message (store));
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_1")), ==, 4);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_2")), ==, 1);
+  }
+  g_assert_cmpint (user_version (path), ==, TD_STORE_SCHEMA_VERSION);
+  remove_tree (path);
+}
+
+/* A customer's cache: the peer is anyone else (the operators). */
+static void
+test_peer_read_customer (void)
+{
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdLine) l = make_line ("ml_1", "c_1");
+  Counts n;
+
+  counts_init (&n);
+  g_signal_connect (store, "committed", G_CALLBACK (on_committed), &n);
+  td_store_set_me (store, "c_1", TD_ROLE_CUSTOMER, "Emma");
+  apply_line (store, 1, l);
+  apply_read (store, 2, "ml_1", "c_1", 3);       /* her own mark */
+  td_store_flush (store);
+  wait_commits (&n, 1);
+  g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_1")), ==, 0);
+  apply_read (store, 3, "ml_1", "o_alice", 2);
+  td_store_flush (store);
+  wait_commits (&n, 2);
+  g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_1")), ==, 2);
+  counts_clear (&n);
+}
+
+/* Schema 2 → 3: the customer's mark is derived from the reads the cache
+ * already kept; a cache that cannot be upgraded is moved aside. */
+static void
+test_upgrade_from_v2 (void)
+{
+  g_autofree char *path = tmp_db ("v2.db");
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+    g_autoptr(TdLine) l1 = make_line ("ml_1", "c_1");
+    g_autoptr(TdLine) l2 = make_line ("ml_2", "c_2");
+
+    g_assert_no_error (error);
+    td_store_set_me (store, "o_alice", TD_ROLE_OPERATOR, "Alice");
+    apply_line (store, 1, l1);
+    apply_line (store, 2, l2);
+    for (int i = 1; i <= 3; i++)
+      {
+        g_autoptr(TdMessage) m = make_msg (i, "ml_1", i, "o_alice", TD_ROLE_OPERATOR, "hello", 1000 + i, NULL);
+
+        apply_msg (store, 2 + i, m);
+      }
+    apply_read (store, 10, "ml_1", "c_1", 2);
+    apply_read (store, 11, "ml_1", "o_bob", 3);
+    apply_read (store, 12, "ml_2", "o_bob", 1);
+    td_store_sync (store);
+  }
+  {
+    /* make it what Tripdesk with schema 2 wrote */
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE lines DROP COLUMN peer_read;"
+                                       "PRAGMA user_version = 2", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  g_assert_cmpint (user_version (path), ==, 2);
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+    g_autoptr(TdMessage) m = make_msg (4, "ml_1", 4, "o_alice", TD_ROLE_OPERATOR, "anything else?", 2000, NULL);
+    Counts n;
+
+    g_assert_no_error (error);
+    g_assert_null (td_store_get_recovered_message (store));
+    g_assert_cmpint (td_store_get_n_lines (store), ==, 2);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_1")), ==, 2);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_2")), ==, 0);
+    g_assert_cmpint (td_store_count_messages_sync (store, "ml_1"), ==, 3);
+
+    /* and it goes on from there */
+    counts_init (&n);
+    g_signal_connect (store, "committed", G_CALLBACK (on_committed), &n);
+    apply_msg (store, 13, m);
+    apply_read (store, 14, "ml_1", "c_1", 4);
+    td_store_flush (store);
+    wait_commits (&n, 1);
+    g_assert_cmpint (td_line_get_peer_read (td_store_lookup_line (store, "ml_1")), ==, 4);
+    counts_clear (&n);
+  }
+  g_assert_cmpint (user_version (path), ==, 3);
+
+  {
+    /* a "schema 2" file that already has the column: the upgrade fails, the
+     * file is kept aside and a fresh cache is made */
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 2", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  {
+    g_autoptr(TdStore) store = td_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (td_store_get_recovered_message (store));
+    g_assert_true (g_file_test (td_store_get_recovered_path (store), G_FILE_TEST_EXISTS));
+    g_assert_cmpint (td_store_get_n_lines (store), ==, 0);
+    g_unlink (td_store_get_recovered_path (store));
+  }
+  g_assert_cmpint (user_version (path), ==, 3);
   remove_tree (path);
 }
 
@@ -832,6 +1066,9 @@ main (int    argc,
   g_test_add_func ("/tripdesk/store/corrupt-moved-aside", test_corrupt_moved_aside);
   g_test_add_func ("/tripdesk/store/newer-schema", test_newer_schema);
   g_test_add_func ("/tripdesk/store/upgrade-from-v1", test_upgrade_from_v1);
+  g_test_add_func ("/tripdesk/store/peer-read", test_peer_read);
+  g_test_add_func ("/tripdesk/store/peer-read-customer", test_peer_read_customer);
+  g_test_add_func ("/tripdesk/store/upgrade-from-v2", test_upgrade_from_v2);
   g_test_add_func ("/tripdesk/store/incremental-fields", test_incremental_fields);
   g_test_add_func ("/tripdesk/store/fts-cjk", test_fts_cjk);
   g_test_add_func ("/tripdesk/store/gap", test_gap);

@@ -35,6 +35,7 @@ struct _TdLine
   char        *preview;
   TdRole       last_sender_role;
   gint64       waiting_since;
+  gint64       peer_read;
 };
 
 G_DEFINE_FINAL_TYPE (TdLine, td_line, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ enum {
   PROP_PREVIEW,
   PROP_LAST_SENDER_ROLE,
   PROP_WAITING_SINCE,
+  PROP_PEER_READ,
   N_PROPS
 };
 
@@ -169,6 +171,9 @@ td_line_get_property (GObject    *object,
     case PROP_WAITING_SINCE:
       g_value_set_int64 (value, self->waiting_since);
       break;
+    case PROP_PEER_READ:
+      g_value_set_int64 (value, self->peer_read);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -235,6 +240,9 @@ td_line_set_property (GObject      *object,
     case PROP_WAITING_SINCE:
       td_line_set_waiting_since (self, g_value_get_int64 (value));
       break;
+    case PROP_PEER_READ:
+      td_line_set_peer_read (self, g_value_get_int64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -292,6 +300,8 @@ td_line_class_init (TdLineClass *klass)
                       TD_ROLE_CUSTOMER, TD_ROLE_OPERATOR, TD_ROLE_CUSTOMER, rw);
   properties[PROP_WAITING_SINCE] =
     g_param_spec_int64 ("waiting-since", NULL, NULL, 0, G_MAXINT64, 0, rw);
+  properties[PROP_PEER_READ] =
+    g_param_spec_int64 ("peer-read", NULL, NULL, 0, G_MAXINT64, 0, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -466,6 +476,7 @@ td_line_update_from (TdLine *self,
   td_line_set_preview (self, src->preview);
   td_line_set_last_sender_role (self, src->last_sender_role);
   td_line_set_waiting_since (self, src->waiting_since);
+  td_line_set_peer_read (self, src->peer_read);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -709,4 +720,19 @@ td_line_set_waiting_since (TdLine *self,
 {
   g_return_if_fail (TD_IS_LINE (self));
   set_int64 (self, &self->waiting_since, MAX (ms, 0), PROP_WAITING_SINCE);
+}
+
+gint64
+td_line_get_peer_read (TdLine *self)
+{
+  g_return_val_if_fail (TD_IS_LINE (self), 0);
+  return self->peer_read;
+}
+
+void
+td_line_set_peer_read (TdLine *self,
+                       gint64  seq)
+{
+  g_return_if_fail (TD_IS_LINE (self));
+  set_int64 (self, &self->peer_read, MAX (seq, 0), PROP_PEER_READ);
 }

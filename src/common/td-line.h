@@ -18,7 +18,10 @@ G_DECLARE_FINAL_TYPE (TdLine, td_line, TD, LINE, GObject)
  * "title", "state", "assignee", "snooze-until", "last-seq", "created",
  * "updated" — the wire fields — and client-side ones kept by the store:
  * "unread" (int), "preview" (string), "last-sender-role" (TdRole as int),
- * "waiting-since" (ms; 0 when an operator spoke last).
+ * "waiting-since" (ms; 0 when an operator spoke last), "peer-read" (int64:
+ * the other party's read mark, a line_seq, 0 = none known — in an
+ * operator's cache the customer's, in a customer's the highest of anyone
+ * else's; from the `read` events the store keeps).
  */
 
 TdLine      *td_line_new                (const char *id,
@@ -64,5 +67,7 @@ TdRole       td_line_get_last_sender_role (TdLine *self);
 void         td_line_set_last_sender_role (TdLine *self, TdRole role);
 gint64       td_line_get_waiting_since  (TdLine *self);
 void         td_line_set_waiting_since  (TdLine *self, gint64 ms);
+gint64       td_line_get_peer_read      (TdLine *self);
+void         td_line_set_peer_read      (TdLine *self, gint64 seq);
 
 G_END_DECLS

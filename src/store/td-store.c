@@ -183,6 +183,7 @@ typedef struct
   gint64   last_op_seq;
   gint64   waiting_since;
   gint64   read_upto;
+  gint64   peer_read;   /* the other party's read mark (TdLine:peer-read) */
   int      unread;
   TdRole   last_role;
   char    *preview;
@@ -282,7 +283,8 @@ static const char schema_sql[] =
   "  updated INTEGER NOT NULL DEFAULT 0, unread INTEGER NOT NULL DEFAULT 0,"
   "  preview TEXT, last_sender_role INTEGER NOT NULL DEFAULT 0,"
   "  waiting_since INTEGER NOT NULL DEFAULT 0, read_upto INTEGER NOT NULL DEFAULT 0,"
-  "  last_op_seq INTEGER NOT NULL DEFAULT 0, preview_seq INTEGER NOT NULL DEFAULT 0);"
+  "  last_op_seq INTEGER NOT NULL DEFAULT 0, preview_seq INTEGER NOT NULL DEFAULT 0,"
+  "  peer_read INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE IF NOT EXISTS messages ("
   "  id INTEGER PRIMARY KEY, line TEXT NOT NULL, line_seq INTEGER NOT NULL,"
   "  sender_id TEXT, sender_role INTEGER NOT NULL, sender_name TEXT,"
@@ -298,6 +300,26 @@ static const char schema_sql[] =
   "  line TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,"
   "  created INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0, error TEXT);"
   "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, tokenize = 'unicode61');";
+
+/* 1 → 2: the incremental line fields; every line is recomputed on its next
+ * change (preview_seq -1) */
+static const char upgrade_1_2_sql[] =
+  "ALTER TABLE lines ADD COLUMN read_upto INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE lines ADD COLUMN last_op_seq INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE lines ADD COLUMN preview_seq INTEGER NOT NULL DEFAULT -1;"
+  "PRAGMA user_version = 2;";
+
+/* 2 → 3: the other party's read mark, derived from the `reads` the cache
+ * already holds (an operator's peer is the line's customer, a customer's
+ * anyone else; unknown until the cache knows who it belongs to). */
+static const char upgrade_2_3_sql[] =
+  "ALTER TABLE lines ADD COLUMN peer_read INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE lines SET peer_read = COALESCE ((SELECT MAX (r.upto) FROM reads r"
+  "  WHERE r.line = lines.id AND CASE (SELECT value FROM meta WHERE key = 'me.role')"
+  "    WHEN 'operator' THEN r.reader = lines.uid"
+  "    WHEN 'customer' THEN r.reader != (SELECT value FROM meta WHERE key = 'me.id')"
+  "    ELSE 0 END), 0);"
+  "PRAGMA user_version = 3;";
 
 static void
 set_sqlite_error (GError     **error,
@@ -474,14 +496,11 @@ db_open (const char  *path,
       db_free (d);
       return NULL;
     }
-  if (version == 1)
+  /* Upgrades, one version at a time, in the same transaction */
+  if (version == 1 || version == 2)
     {
-      /* 1 → 2: the incremental line fields; every line is recomputed on
-       * its next change (preview_seq -1) */
-      if (!exec (d, "ALTER TABLE lines ADD COLUMN read_upto INTEGER NOT NULL DEFAULT 0;"
-                    "ALTER TABLE lines ADD COLUMN last_op_seq INTEGER NOT NULL DEFAULT 0;"
-                    "ALTER TABLE lines ADD COLUMN preview_seq INTEGER NOT NULL DEFAULT -1;"
-                    "PRAGMA user_version = 2", &local_error))
+      if ((version == 1 && !exec (d, upgrade_1_2_sql, &local_error))
+          || !exec (d, upgrade_2_3_sql, &local_error))
         {
           exec (d, "ROLLBACK", NULL);
           g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_CORRUPT,
@@ -575,7 +594,8 @@ outbox_from_row (sqlite3_stmt *s,
 }
 
 #define LINE_COLS "id, uid, customer_name, object_id, busi, merchant, title, state, assignee, " \
-                  "snooze_until, last_seq, created, updated, unread, preview, last_sender_role, waiting_since"
+                  "snooze_until, last_seq, created, updated, unread, preview, last_sender_role, waiting_since, " \
+                  "peer_read"
 
 static TdLine *
 line_from_row (sqlite3_stmt *s)
@@ -596,6 +616,7 @@ line_from_row (sqlite3_stmt *s)
   td_line_set_preview (l, col_text (s, 14));
   td_line_set_last_sender_role (l, (TdRole) sqlite3_column_int (s, 15));
   td_line_set_waiting_since (l, sqlite3_column_int64 (s, 16));
+  td_line_set_peer_read (l, sqlite3_column_int64 (s, 17));
   return l;
 }
 
@@ -719,7 +740,7 @@ get_state (Tx         *tx,
 
   st = g_new0 (LineState, 1);
   s = stmt (d, "SELECT uid, last_seq, updated, unread, preview, last_sender_role, waiting_since, "
-               "read_upto, last_op_seq, preview_seq FROM lines WHERE id = ?1");
+               "read_upto, last_op_seq, preview_seq, peer_read FROM lines WHERE id = ?1");
   if (s)
     {
       bind_text (s, 1, line_id);
@@ -735,6 +756,7 @@ get_state (Tx         *tx,
           st->read_upto = sqlite3_column_int64 (s, 7);
           st->last_op_seq = sqlite3_column_int64 (s, 8);
           st->preview_seq = sqlite3_column_int64 (s, 9);
+          st->peer_read = sqlite3_column_int64 (s, 10);
           /* an upgraded cache: derive everything once */
           st->full = st->preview_seq < 0;
           st->row = TRUE;
@@ -743,6 +765,39 @@ get_state (Tx         *tx,
     }
   g_hash_table_insert (d->states, g_strdup (line_id), st);
   return st;
+}
+
+/* The other party of the line: for an operator its customer, for a
+ * customer anyone else (operators, or the other traveller of a chat). */
+static gboolean
+is_peer (Db         *d,
+         LineState  *st,
+         const char *reader)
+{
+  if (d->me_id == NULL || reader == NULL)
+    return FALSE;
+  if (d->me_role == TD_ROLE_OPERATOR)
+    return st->uid != NULL && st->uid[0] != '\0' && strcmp (reader, st->uid) == 0;
+  return strcmp (reader, d->me_id) != 0;
+}
+
+static gint64 query_int (Db *d, const char *sql, const char *a, const char *b, gint64 n, gint64 fallback);
+
+/* The peer's read mark from the stored `reads` (SQL). */
+static gint64
+query_peer_read (Db         *d,
+                 const char *line_id,
+                 LineState  *st)
+{
+  if (d->me_id == NULL)
+    return 0;
+  if (d->me_role == TD_ROLE_OPERATOR)
+    return st->uid != NULL && st->uid[0] != '\0'
+           ? query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader = ?2",
+                        line_id, st->uid, 0, 0)
+           : 0;
+  return query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader != ?2",
+                    line_id, d->me_id, 0, 0);
 }
 
 /* A message new to the store: its effect on the line's fields. */
@@ -929,6 +984,8 @@ apply_line (Tx     *tx,
         {
           g_free (st->uid);
           st->uid = g_strdup (td_line_get_uid (l));
+          /* a read may have come before the line said who its customer is */
+          st->peer_read = MAX (st->peer_read, query_peer_read (tx->d, td_line_get_id (l), st));
         }
       st->last_seq = MAX (st->last_seq, td_line_get_last_seq (l));
       st->updated = MAX (st->updated, td_line_get_updated (l));
@@ -965,6 +1022,8 @@ apply_read (Tx         *tx,
           st->read_upto = upto;
           st->recount = TRUE;
         }
+      if (upto > st->peer_read && is_peer (d, st, reader))
+        st->peer_read = upto;
       mark_dirty (tx, line_id);
     }
 }
@@ -1051,6 +1110,7 @@ recompute (Tx         *tx,
   else if (d->me_id != NULL)
     st->read_upto = query_int (d, "SELECT MAX(upto) FROM reads WHERE line = ?1 AND reader = ?2",
                                line_id, d->me_id, 0, 0);
+  st->peer_read = query_peer_read (d, line_id, st);
   st->recount = TRUE;
 }
 
@@ -1091,7 +1151,7 @@ refresh_line (Tx         *tx,
 
   s = stmt (d, "UPDATE lines SET last_seq = MAX (last_seq, ?2), updated = MAX (updated, ?3), "
                "unread = ?4, preview = ?5, last_sender_role = ?6, waiting_since = ?7, "
-               "read_upto = ?8, last_op_seq = ?9, preview_seq = ?10 WHERE id = ?1");
+               "read_upto = ?8, last_op_seq = ?9, preview_seq = ?10, peer_read = ?11 WHERE id = ?1");
   if (s)
     {
       bind_text (s, 1, line_id);
@@ -1104,6 +1164,7 @@ refresh_line (Tx         *tx,
       sqlite3_bind_int64 (s, 8, st->read_upto);
       sqlite3_bind_int64 (s, 9, st->last_op_seq);
       sqlite3_bind_int64 (s, 10, st->preview_seq);
+      sqlite3_bind_int64 (s, 11, st->peer_read);
       step_done (d, s);
     }
 

@@ -30,7 +30,7 @@ typedef enum
 GQuark td_store_error_quark (void);
 
 /* The schema version this build writes. */
-#define TD_STORE_SCHEMA_VERSION 2
+#define TD_STORE_SCHEMA_VERSION 3
 
 typedef struct
 {

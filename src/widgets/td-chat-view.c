@@ -270,24 +270,36 @@ update_row_read (TdChatView   *self,
   td_message_row_set_read (row, seq > 0 && seq <= self->customer_read);
 }
 
+/* The customer's mark only moves forward; rows at or below it show "Read". */
+static void
+set_customer_read (TdChatView *self,
+                   gint64      upto)
+{
+  GHashTableIter iter;
+  gpointer row;
+
+  if (upto <= self->customer_read)
+    return;
+
+  self->customer_read = upto;
+  g_hash_table_iter_init (&iter, self->bound_rows);
+  while (g_hash_table_iter_next (&iter, &row, NULL))
+    update_row_read (self, row);
+}
+
+/* Live: the `read` packet, before the store has committed it (the line's
+ * "peer-read" follows a moment later, and is what a restart shows). */
 static void
 on_bus_read_cb (TdChatView *self,
                 TdPacket   *packet,
                 TdBus      *bus)
 {
-  GHashTableIter iter;
-  gpointer row;
-
   if (self->line == NULL || packet->reader == NULL ||
       g_strcmp0 (packet->line_id, td_line_get_id (self->line)) != 0 ||
-      g_strcmp0 (packet->reader, td_line_get_uid (self->line)) != 0 ||
-      packet->upto <= self->customer_read)
+      g_strcmp0 (packet->reader, td_line_get_uid (self->line)) != 0)
     return;
 
-  self->customer_read = packet->upto;
-  g_hash_table_iter_init (&iter, self->bound_rows);
-  while (g_hash_table_iter_next (&iter, &row, NULL))
-    update_row_read (self, row);
+  set_customer_read (self, packet->upto);
 }
 
 /* ---- typing ---- */
@@ -538,6 +550,8 @@ static void
 on_line_notify_cb (TdChatView *self)
 {
   update_header (self);
+  if (self->line)
+    set_customer_read (self, td_line_get_peer_read (self->line));
   td_chat_view_update_read (self);
 }
 
@@ -557,7 +571,8 @@ td_chat_view_set_line (TdChatView *self,
   g_signal_group_set_target (self->line_signals, line);
   hide_typing (self);
   self->read_sent = 0;
-  self->customer_read = 0;
+  /* the customer's mark as the cache knows it (also after a restart) */
+  self->customer_read = line ? td_line_get_peer_read (line) : 0;
 
   if (self->messages)
     g_signal_handlers_disconnect_by_data (self->messages, self);

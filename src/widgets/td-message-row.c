@@ -87,7 +87,8 @@ update_footer (TdMessageRow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->footer),
                           delivery != TD_DELIVERY_STORED || show_read);
-  gtk_widget_set_visible (GTK_WIDGET (self->delivery_label), delivery != TD_DELIVERY_STORED);
+  /* a stored message says only "Read" (once the customer read it) */
+  gtk_widget_set_visible (GTK_WIDGET (self->delivery_label), delivery != TD_DELIVERY_STORED || show_read);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), delivery == TD_DELIVERY_FAILED);
   gtk_widget_set_visible (GTK_WIDGET (self->discard_button), delivery == TD_DELIVERY_FAILED);
 }
