@@ -12,6 +12,7 @@
 #include "td-chat-view.h"
 #include "td-composer.h"
 #include "td-line-list.h"
+#include "td-message-row.h"
 #include "td-server.h"
 #include "td-widgets.h"
 
@@ -168,17 +169,18 @@ line_opened (gpointer data)
   return ((Customer *) data)->line != NULL;
 }
 
-/* A traveller on the demo server, with its own in-memory cache */
+/* A traveller on the server at @url, with its own in-memory cache */
 static Customer *
-customer_new (const char *token,
-              const char *object_id)
+customer_new_at (const char *url,
+                 const char *token,
+                 const char *object_id)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TdStore) store = td_store_new (NULL, &error);
   Customer *customer = g_new0 (Customer, 1);
 
   g_assert_no_error (error);
-  customer->channel = td_channel_new (td_application_get_demo_url (app), token, store, NULL);
+  customer->channel = td_channel_new (url, token, store, NULL);
   td_channel_start (customer->channel);
   wait_until (channel_ready, customer->channel, "the customer's channel");
 
@@ -187,6 +189,14 @@ customer_new (const char *token,
   wait_until (line_opened, customer, "the customer's line");
 
   return customer;
+}
+
+/* A traveller on the demo server */
+static Customer *
+customer_new (const char *token,
+              const char *object_id)
+{
+  return customer_new_at (td_application_get_demo_url (app), token, object_id);
 }
 
 static void
@@ -567,6 +577,8 @@ line_seq_at_least (gpointer data)
   return line != NULL && td_line_get_last_seq (line) >= 2;
 }
 
+static char *read_line_id;   /* the line the customer read (read-from-cache) */
+
 /* Read marks both ways, and the customer's typing */
 static void
 test_read_and_typing (void)
@@ -576,6 +588,9 @@ test_read_and_typing (void)
   Customer *lina = customer_new ("demo-cust-4", "m_lakeside");
   const char *line_id = td_line_get_id (lina->line);
   ReadSeen seen = { line_id, 0 };
+
+  g_free (read_line_id);
+  read_line_id = g_strdup (line_id);
 
   g_signal_connect (td_channel_get_bus (lina->channel), "packet::read",
                     G_CALLBACK (on_customer_read_cb), &seen);
@@ -606,6 +621,78 @@ test_read_and_typing (void)
   td_application_set_line_visible_func (app, NULL, NULL);
   g_signal_handlers_disconnect_by_data (td_channel_get_bus (lina->channel), &seen);
   customer_free (lina);
+}
+
+/* A bound message row of the chat: an operator's message at @seq */
+static TdMessageRow *
+find_row_at_seq (GtkWidget *root,
+                 gint64     seq)
+{
+  if (TD_IS_MESSAGE_ROW (root))
+    {
+      TdMessage *m = td_message_row_get_message (TD_MESSAGE_ROW (root));
+
+      if (m && td_message_get_line_seq (m) == seq && td_message_get_sender_role (m) == TD_ROLE_OPERATOR)
+        return TD_MESSAGE_ROW (root);
+      return NULL;
+    }
+
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      TdMessageRow *found = find_row_at_seq (c, seq);
+      if (found)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+answer_shows_read (gpointer data)
+{
+  TdMessageRow *row = find_row_at_seq (GTK_WIDGET (data), 2);
+
+  return row != NULL && td_message_row_get_read (row) && gtk_widget_get_mapped (GTK_WIDGET (row));
+}
+
+/* No page change is animating above @data (for a clean screenshot) */
+static gboolean
+no_transition_running (gpointer data)
+{
+  for (GtkWidget *w = data; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_STACK (w) && gtk_stack_get_transition_running (GTK_STACK (w)))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The client restarts on the same cache: the customer's read mark is shown
+ * from the cache, before (and without) any packet about it */
+static void
+test_read_from_cache (void)
+{
+  TdWindow *window = td_application_get_window (app);
+  TdChatView *chat = td_window_get_chat_view (window);
+  TdChannel *channel;
+  TdLine *line;
+
+  g_assert_nonnull (read_line_id);
+  td_chat_view_set_line (chat, NULL);
+  td_application_start_session (app, td_application_get_demo_url (app), "alice", "demo-op-alice");
+  channel = td_application_get_channel (app);
+  g_assert_cmpint (td_channel_get_state (channel), !=, TD_CHANNEL_STATE_ONLINE);
+
+  line = td_store_lookup_line (td_channel_get_store (channel), read_line_id);
+  g_assert_nonnull (line);
+  g_assert_cmpint (td_line_get_peer_read (line), >=, 2);
+  g_assert_true (td_window_open_line (window, read_line_id));
+  g_assert_cmpint (td_chat_view_get_customer_read (chat), >=, 2);
+  wait_until (answer_shows_read, chat, "\"Read\" on the answer, from the cache");
+
+  wait_until (channel_ready, channel, "the restarted session online");
+  g_assert_true (answer_shows_read (chat));
+  wait_until (no_transition_running, chat, "the window's pages to settle");
+  save_window_png ("app-read-mark.png");
 }
 
 static GtkWidget *
@@ -875,6 +962,112 @@ kept_token (TdTokenKeeper *keeper,
   return token;
 }
 
+/* org.freedesktop.Application.ActivateAction over a connection of its own,
+ * as `gapplication action io.github.tripdesk.Tripdesk open-line "'ml_…'"` */
+static void
+on_activate_action_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GError **error = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, error);
+
+  if (reply != NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "ok");
+}
+
+static gboolean
+call_done (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+static void
+activate_open_line (const char *line_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) other = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  GVariantBuilder params;
+  GError *result = NULL;
+
+  g_assert_no_error (error);
+  other = g_dbus_connection_new_for_address_sync (address,
+                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                  NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_dbus_connection_get_unique_name (other), !=,
+                   g_dbus_connection_get_unique_name (session_bus ()));
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE ("av"));
+  g_variant_builder_add (&params, "v", g_variant_new_string (line_id));
+  g_dbus_connection_call (other, APP_ID, "/io/github/tripdesk/Tripdesk",
+                          "org.freedesktop.Application", "ActivateAction",
+                          g_variant_new ("(sava{sv})", "open-line", &params, NULL),
+                          G_VARIANT_TYPE ("()"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                          on_activate_action_cb, &result);
+  wait_until (call_done, &result, "the ActivateAction reply");
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&result);
+  g_dbus_connection_close_sync (other, NULL, NULL);
+}
+
+static gboolean
+chat_shows_line (gpointer data)
+{
+  TdLine *line = td_chat_view_get_line (td_window_get_chat_view (td_application_get_window (app)));
+
+  return line != NULL && g_strcmp0 (td_line_get_id (line), data) == 0;
+}
+
+static gboolean
+no_pending_line (gpointer data)
+{
+  return td_application_get_pending_line (app) == NULL;
+}
+
+/* app.open-line from another process: a line in the cache; one the cache
+ * does not know yet (opened when the store gets it); one that is not there */
+static void
+test_open_line_dbus (void)
+{
+  TdChannel *channel = td_application_get_channel (app);
+  Customer *mia = NULL;
+  g_autofree char *known = NULL;
+  g_autofree char *later = NULL;
+
+  /* a line the cache has */
+  mia = customer_new ("demo-cust-6", "m_lakeside");
+  known = g_strdup (td_line_get_id (mia->line));
+  wait_until (shown_in_window, known, "the line");
+  td_chat_view_set_line (td_window_get_chat_view (td_application_get_window (app)), NULL);
+  activate_open_line (known);
+  wait_until (chat_shows_line, known, "the line opened over D-Bus");
+  g_assert_null (td_application_get_pending_line (app));
+  customer_free (mia);
+
+  /* a line the operator has not heard of yet (her channel is down) */
+  td_channel_stop (channel);
+  mia = customer_new ("demo-cust-6", "m_skyline/tour/7");
+  later = g_strdup (td_line_get_id (mia->line));
+  g_free (td_channel_send_text (mia->channel, later, "Is the sunset tour still on?"));
+  g_assert_null (td_store_lookup_line (td_channel_get_store (channel), later));
+  activate_open_line (later);
+  g_assert_cmpstr (td_application_get_pending_line (app), ==, later);
+  g_assert_true (chat_shows_line (known));
+  td_channel_start (channel);
+  wait_until (chat_shows_line, later, "the line opened once the store knows it");
+  g_assert_null (td_application_get_pending_line (app));
+  customer_free (mia);
+
+  /* a line this operator cannot see: dropped once synced, nothing opens */
+  wait_until (channel_ready, channel, "synced");
+  activate_open_line ("ml_00000000000000000000");
+  wait_until (no_pending_line, NULL, "the unknown line dropped");
+  g_assert_true (chat_shows_line (later));
+}
+
 /* A real server (not the demo): wrong password, login, token kept, log out */
 static void
 test_login_logout (void)
@@ -889,6 +1082,7 @@ test_login_logout (void)
   TdServerOptions options = { .db_path = db, .demo = TRUE };
   TdWindow *window = td_application_get_window (app);
   TdLoginPage *page = td_window_get_login_page (window);
+  Customer *zoe = NULL;
 
   server = td_server_new (&options, &error);
   g_assert_no_error (error);
@@ -905,8 +1099,17 @@ test_login_logout (void)
   wait_until (login_error_shown, NULL, "the login error");
   g_assert_null (td_application_get_channel (app));
 
+  /* app.open-line while logged out: the line opens after the login */
+  zoe = customer_new_at (url, "demo-cust-1", "m_lakeside");
+  activate_open_line (td_line_get_id (zoe->line));
+  g_assert_cmpstr (td_application_get_pending_line (app), ==, td_line_get_id (zoe->line));
+  g_assert_true (td_window_is_showing_login (window));
+
   g_signal_emit_by_name (page, "log-in", url, "alice", "demo-op-alice");
   wait_until (session_online, NULL, "the session");
+  wait_until (chat_shows_line, (gpointer) td_line_get_id (zoe->line), "the line asked for before the login");
+  g_assert_null (td_application_get_pending_line (app));
+  customer_free (zoe);
   g_assert_cmpstr (td_channel_get_me_id (td_application_get_channel (app)), ==, "o_alice");
   token = kept_token (keeper, url);
   g_assert_cmpstr (token, !=, "");
@@ -964,6 +1167,8 @@ main (int   argc,
   g_test_add_func ("/tripdesk/app/composer-reaches-server", test_composer_reaches_server);
   g_test_add_func ("/tripdesk/app/notifications", test_notifications);
   g_test_add_func ("/tripdesk/app/read-and-typing", test_read_and_typing);
+  g_test_add_func ("/tripdesk/app/read-from-cache", test_read_from_cache);
+  g_test_add_func ("/tripdesk/app/open-line-dbus", test_open_line_dbus);
   g_test_add_func ("/tripdesk/app/pinning", test_pinning);
   g_test_add_func ("/tripdesk/app/keyboard", test_keyboard);
   g_test_add_func ("/tripdesk/app/screenshot", test_screenshot);
@@ -975,6 +1180,7 @@ main (int   argc,
     gtk_window_destroy (GTK_WINDOW (td_application_get_window (app)));
   g_application_quit (G_APPLICATION (app));
   g_clear_object (&app);
+  g_clear_pointer (&read_line_id, g_free);
   g_subprocess_force_exit (mock);
   g_clear_object (&mock);
 

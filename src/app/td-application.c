@@ -39,6 +39,8 @@ struct _TdApplication
   char           *server_url;
   char           *user;
   char           *token;
+  char           *pending_line;  /* app.open-line of a line the cache did not know yet */
+  gboolean        restoring;     /* looking up the kept token */
 
   TdLineVisibleFunc visible_func;
   gpointer        visible_data;
@@ -137,6 +139,42 @@ ensure_window (TdApplication *self)
   return window;
 }
 
+/* ---- opening a line from outside (app.open-line) ---- */
+
+/* The line of an app.open-line that the cache did not know yet (a fresh
+ * login's snapshot on its way, a session still being restored, a process
+ * started for the action): opened as soon as the store has it; dropped,
+ * with a toast, once the channel has synced and the store committed
+ * everything without it (then the operator may not see that line). */
+static void
+try_pending_line (TdApplication *self)
+{
+  TdStore *store;
+  gint64 accepted = 0, committed = 0;
+
+  if (self->pending_line == NULL || self->window == NULL || self->channel == NULL)
+    return;
+
+  if (td_window_open_line (self->window, self->pending_line))
+    {
+      g_autofree char *line_id = g_steal_pointer (&self->pending_line);
+
+      if (self->notifier)
+        td_notifier_line_shown (self->notifier, line_id);
+      return;
+    }
+
+  store = td_channel_get_store (self->channel);
+  if (td_channel_get_synced (self->channel) &&
+      td_store_get_committed_cursor (store, &committed) &&
+      td_store_get_cursor (store, &accepted) && committed >= accepted)
+    {
+      g_debug ("app.open-line: %s is not among this account's lines", self->pending_line);
+      g_clear_pointer (&self->pending_line, g_free);
+      td_window_show_toast (self->window, _("That conversation is not available to you."));
+    }
+}
+
 /* ---- session ---- */
 
 static void
@@ -148,6 +186,7 @@ stop_session (TdApplication *self)
   if (self->channel)
     {
       g_signal_handlers_disconnect_by_data (self->channel, self);
+      g_signal_handlers_disconnect_by_data (td_channel_get_store (self->channel), self);
       td_channel_stop (self->channel);
       td_store_sync (td_channel_get_store (self->channel));
     }
@@ -210,7 +249,11 @@ td_application_start_session (TdApplication *self,
   self->notifier = td_notifier_new (G_APPLICATION (self), self->channel, line_visible_cb, self);
 
   td_window_set_channel (self->window, self->channel);
+  g_signal_connect_object (store, "committed", G_CALLBACK (try_pending_line), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->channel, "notify::synced", G_CALLBACK (try_pending_line), self,
+                           G_CONNECT_SWAPPED);
   td_channel_start (self->channel);
+  try_pending_line (self);
 
   if (td_store_get_recovered_message (store))
     td_window_show_toast (self->window, td_store_get_recovered_message (store));
@@ -462,6 +505,7 @@ td_application_log_out (TdApplication *self)
   g_return_if_fail (TD_IS_APPLICATION (self));
 
   stop_session (self);
+  g_clear_pointer (&self->pending_line, g_free);
 
   if (self->server_url && self->token)
     {
@@ -508,6 +552,12 @@ logout_action (GSimpleAction *action,
   td_application_log_out (TD_APPLICATION (user_data));
 }
 
+static void restore_session (TdApplication *self);
+
+/* From a notification, or from another process over D-Bus
+ * (org.freedesktop.Application.ActivateAction, `gapplication action`):
+ * that may come before activate() ever ran, before the session is
+ * restored, or before the store knows the line. */
 static void
 open_line_action (GSimpleAction *action,
                   GVariant      *param,
@@ -515,12 +565,23 @@ open_line_action (GSimpleAction *action,
 {
   TdApplication *self = user_data;
   const char *line_id = g_variant_get_string (param, NULL);
+  gboolean fresh = self->window == NULL;
 
   ensure_window (self);
-  td_window_open_line (self->window, line_id);
+  g_clear_pointer (&self->pending_line, g_free);
+  if (td_window_open_line (self->window, line_id))
+    {
+      if (self->notifier)
+        td_notifier_line_shown (self->notifier, line_id);
+    }
+  else
+    {
+      self->pending_line = g_strdup (line_id);
+      if (fresh)
+        restore_session (self);
+      try_pending_line (self);
+    }
   gtk_window_present (GTK_WINDOW (self->window));
-  if (self->notifier)
-    td_notifier_line_shown (self->notifier, line_id);
 }
 
 static void
@@ -574,6 +635,7 @@ on_token_found_cb (GObject      *source,
   g_autofree char *url = NULL;
   g_autofree char *user = NULL;
 
+  self->restoring = FALSE;
   if (token == NULL || self->window == NULL || self->channel != NULL)
     {
       if (error)
@@ -584,6 +646,26 @@ on_token_found_cb (GObject      *source,
   url = g_settings_get_string (self->settings, "server-url");
   user = g_settings_get_string (self->settings, "last-user");
   td_application_start_session (self, url, user, token);
+}
+
+/* A kept token for the last server and user: log in with it. */
+static void
+restore_session (TdApplication *self)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *user = NULL;
+
+  if (self->channel != NULL || self->restoring || self->settings == NULL)
+    return;
+
+  url = g_settings_get_string (self->settings, "server-url");
+  user = g_settings_get_string (self->settings, "last-user");
+  if (url[0] && user[0])
+    {
+      self->restoring = TRUE;
+      td_token_keeper_lookup_async (self->keeper, url, user, self->cancellable,
+                                    on_token_found_cb, g_object_ref (self));
+    }
 }
 
 static void
@@ -603,14 +685,9 @@ td_application_activate (GApplication *app)
       if (!td_application_start_demo (self, &error))
         td_login_page_set_error (td_window_get_login_page (window), error->message);
     }
-  else if (fresh && self->channel == NULL && self->settings)
+  else if (fresh)
     {
-      g_autofree char *url = g_settings_get_string (self->settings, "server-url");
-      g_autofree char *user = g_settings_get_string (self->settings, "last-user");
-
-      if (url[0] && user[0])
-        td_token_keeper_lookup_async (self->keeper, url, user, self->cancellable,
-                                      on_token_found_cb, g_object_ref (self));
+      restore_session (self);
     }
 
   gtk_window_present (GTK_WINDOW (window));
@@ -705,6 +782,14 @@ td_application_get_channel (TdApplication *self)
   return self->channel;
 }
 
+const char *
+td_application_get_pending_line (TdApplication *self)
+{
+  g_return_val_if_fail (TD_IS_APPLICATION (self), NULL);
+
+  return self->pending_line;
+}
+
 TdNotifier *
 td_application_get_notifier (TdApplication *self)
 {
@@ -737,6 +822,7 @@ td_application_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->user);
   g_free (self->token);
+  g_free (self->pending_line);
 
   G_OBJECT_CLASS (td_application_parent_class)->finalize (object);
 }

@@ -23,6 +23,10 @@ void           td_application_set_token_keeper (TdApplication *self,
 TdWindow      *td_application_get_window       (TdApplication *self);
 TdChannel     *td_application_get_channel      (TdApplication *self);
 TdNotifier    *td_application_get_notifier     (TdApplication *self);
+/* The line an app.open-line asked for that is not open yet: the cache does
+ * not know it (yet), or no session runs.  It opens once the store has it;
+ * it is dropped when the synced store lacks it, or on log out.  Nullable. */
+const char    *td_application_get_pending_line (TdApplication *self);
 /* Runs the embedded demo: server in-process on 127.0.0.1 port 0, a fresh
  * demo database, the simulator, logged in as Alice. */
 gboolean       td_application_start_demo       (TdApplication  *self,
