@@ -18,111 +18,23 @@
 
 #include "td-sim.h"
 #include "td-server.h"
-#include "td-server-private.h"
 #include "td-json.h"
+#include "td-test-e2e.h"
 
 #define TIMEOUT_MS 45000
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default context until @cond holds; fails the test on timeout. */
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) TIMEOUT_MS * 1000;
-  guint wake = g_timeout_add (20, wake_cb, NULL);   /* bounds each blocking iteration */
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-typedef struct
-{
-  TdServer *server;
-  char     *dir;
-  char     *db;
-  char     *url;
-} Server;
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-  TdServerOptions opts = { 0, };
-
-  s->dir = g_dir_make_tmp ("td-sim-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
-  opts.db_path = s->db;
-  opts.demo = TRUE;
-  opts.tz = "UTC";
-  s->server = td_server_new (&opts, &error);
-  g_assert_no_error (error);
-  td_server_listen (s->server, "127.0.0.1", 0, &error);
-  g_assert_no_error (error);
-  s->url = td_server_dup_base_url (s->server);
-}
-
-static gboolean
-server_idle (gpointer data)
-{
-  Server *s = data;
-
-  return td_server_get_n_ws_sessions (s->server) == 0 &&
-         td_server_get_n_held_polls (s->server) == 0;
-}
+#define wait_until(cond, data, what) td_test_wait_until (NULL, (cond), (data), TIMEOUT_MS, (what))
 
 /* After the clients are gone: let the server see every connection close
  * (libsoup 3.2 keeps an accepted socket it never saw closing). */
 static void
-server_settle (Server *s)
+server_free (TdTestServer *s)
 {
-  wait_until (server_idle, s, "the server to see its clients go");
-  for (guint i = 0; i < 1000 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-server_free (Server *s)
-{
-  g_autoptr(GDir) d = NULL;
-  const char *name;
-
   if (s->server != NULL)
-    server_settle (s);
-  g_clear_object (&s->server);
-  d = g_dir_open (s->dir, 0, NULL);
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *p = g_build_filename (s->dir, name, NULL);
-
-      g_unlink (p);
-    }
-  g_rmdir (s->dir);
-  g_free (s->dir);
-  g_free (s->db);
-  g_free (s->url);
+    td_test_server_settle (s);
+  td_test_server_free (s);
 }
 
 static gboolean
@@ -508,11 +420,11 @@ operator_synced (gpointer data)
 }
 
 static void
-operator_start (Operator   *op,
-                Server     *s,
-                const char *token,
-                const char *uid,
-                const char *answers)
+operator_start (Operator     *op,
+                TdTestServer *s,
+                const char   *token,
+                const char   *uid,
+                const char   *answers)
 {
   g_autoptr(GError) error = NULL;
 
@@ -640,11 +552,26 @@ on_finished_cb (TdSim    *sim,
   *flag = TRUE;
 }
 
+/* A simulator against @s, polls waiting 2 s, *@finished set when it is. */
+static TdSim *
+sim_new (TdTestServer *s,
+         guint         customers,
+         double        rate,
+         guint32       seed,
+         gboolean     *finished)
+{
+  TdSim *sim = td_sim_new (s->url, customers, rate, seed);
+
+  td_sim_set_poll_wait (sim, 2);
+  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), finished);
+  return sim;
+}
+
 static void
 run_against_server (TdSimTransport transport,
                     gconstpointer  data)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   Operator ops[3] = { { 0, }, };
   Run run = { 0, };
   TdSim *sim;
@@ -656,24 +583,21 @@ run_against_server (TdSimTransport transport,
   guint replies = 0, kinds = 0;
   g_autoptr(GHashTable) kind_set = g_hash_table_new (g_str_hash, g_str_equal);
 
-  server_start (&s);
+  td_test_server_start (&s, "UTC");
   /* Alice answers the hotel, Bob the tours (Alice sees them too), Carol the airline */
   operator_start (&ops[0], &s, "demo-op-alice", "o_alice", "m_lakeside");
   operator_start (&ops[1], &s, "demo-op-bob", "o_bob", "m_skyline");
   operator_start (&ops[2], &s, "demo-op-carol", "o_carol", "m_harbor");
 
-  sim = td_sim_new (s.url, 10, 40, 1234);
-
-  td_sim_set_poll_wait (sim, 2);
+  sim = sim_new (&s, 10, 40, 1234, &finished);
   td_sim_set_transport (sim, transport);
   td_sim_set_duration (sim, 3);
   td_sim_set_reply_probability (sim, 1.0);
   td_sim_set_reply_delay (sim, 20, 300);
   td_sim_set_chinese_share (sim, 0.3);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   td_sim_start (sim);
   g_assert_true (td_sim_get_running (sim));
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
 
   ok = td_sim_verify (sim, &st, &error);
   table = td_sim_stats_format (&st);
@@ -756,8 +680,8 @@ test_run_mixed (void)
  * reconnect and resend from their outboxes; still nothing lost or doubled. */
 typedef struct
 {
-  Server *server;
-  guint   drops;
+  TdTestServer *server;
+  guint         drops;
 } Dropper;
 
 static gboolean
@@ -773,7 +697,7 @@ drop_cb (gpointer data)
 static void
 test_run_drops (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   Dropper dropper = { &s, 0 };
   TdSim *sim;
   TdSimStats st;
@@ -782,16 +706,14 @@ test_run_drops (void)
   gboolean finished = FALSE;
   guint source;
 
-  server_start (&s);
-  sim = td_sim_new (s.url, 6, 30, 99);
-  td_sim_set_poll_wait (sim, 2);
+  td_test_server_start (&s, "UTC");
+  sim = sim_new (&s, 6, 30, 99, &finished);
   /* Both transports: drops while a poll waits for its batch once freed
    * the queued request under the server (run under ASan in CI). */
   td_sim_set_transport (sim, TD_SIM_TRANSPORT_MIXED);
   td_sim_set_duration (sim, 3);
   td_sim_set_reply_probability (sim, 1.0);
   td_sim_set_reply_delay (sim, 20, 200);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   td_sim_start (sim);
   /* a test-fast reconnect policy (the app's waits at least 1 s) */
   for (guint i = 0; td_sim_get_channel (sim, i) != NULL; i++)
@@ -803,7 +725,7 @@ test_run_drops (void)
       td_channel_set_poll_wait (td_sim_get_channel (sim, i), 2);
     }
   source = g_timeout_add (700, drop_cb, &dropper);
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
   g_source_remove (source);
 
   g_assert_true (td_sim_verify (sim, &st, &error));
@@ -825,22 +747,20 @@ test_run_drops (void)
 static void
 test_run_login (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   TdSim *sim;
   TdSimStats st;
   g_autoptr(GError) error = NULL;
   gboolean finished = FALSE;
 
-  server_start (&s);
-  sim = td_sim_new (s.url, 3, 15, 77);
-  td_sim_set_poll_wait (sim, 2);
+  td_test_server_start (&s, "UTC");
+  sim = sim_new (&s, 3, 15, 77, &finished);
   td_sim_set_use_login (sim, TRUE);
   td_sim_set_transport (sim, TD_SIM_TRANSPORT_AUTO);
   td_sim_set_first_customer (sim, 48);   /* c_48, c_49, c_50 */
   td_sim_set_duration (sim, 2);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   td_sim_start (sim);
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
   g_assert_true (td_sim_verify (sim, &st, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (st.sent, >, 0);
@@ -870,25 +790,23 @@ two_errors (gpointer data)
 static void
 test_run_login_refused (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   TdSim *sim;
   TdSimStats st;
   gboolean finished = FALSE;
 
-  server_start (&s);
-  sim = td_sim_new (s.url, 2, 20, 1);
-  td_sim_set_poll_wait (sim, 2);
+  td_test_server_start (&s, "UTC");
+  sim = sim_new (&s, 2, 20, 1, &finished);
   td_sim_set_use_login (sim, TRUE);
   td_sim_set_first_customer (sim, 900);   /* no such customers */
   td_sim_set_duration (sim, 0.5);
   td_sim_set_drain_timeout (sim, 200);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   g_test_expect_message ("tripdesk-sim", G_LOG_LEVEL_MESSAGE, "*login failed*");
   g_test_expect_message ("tripdesk-sim", G_LOG_LEVEL_MESSAGE, "*login failed*");
   td_sim_start (sim);
   wait_until (two_errors, sim, "both logins to fail");
   td_sim_finish (sim);   /* nobody will come online: do not wait for the clock */
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
   g_test_assert_expected_messages ();
   td_sim_get_stats (sim, &st);
   g_assert_cmpuint (st.errors, ==, 2);
@@ -913,24 +831,22 @@ something_acked (gpointer data)
 static void
 test_run_loss_detected (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   TdSim *sim;
   TdSimStats st;
   g_autoptr(GError) error = NULL;
   g_autofree char *table = NULL;
   gboolean finished = FALSE;
 
-  server_start (&s);
-  sim = td_sim_new (s.url, 3, 30, 5);
-  td_sim_set_poll_wait (sim, 2);
+  td_test_server_start (&s, "UTC");
+  sim = sim_new (&s, 3, 30, 5, &finished);
   td_sim_set_duration (sim, 2);
   td_sim_set_drain_timeout (sim, 300);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   td_sim_start (sim);
   wait_until (something_acked, sim, "a few acks");
   td_server_shutdown (s.server, 60000);
   g_clear_object (&s.server);
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
 
   g_assert_false (td_sim_verify (sim, &st, &error));
   g_assert_error (error, TD_SIM_ERROR, TD_SIM_ERROR_LOSS);
@@ -965,12 +881,12 @@ all_online (gpointer data)
 static void
 test_stop_early (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   TdSim *sim;
   gboolean finished = FALSE;
   guint notified = 0;
 
-  server_start (&s);
+  td_test_server_start (&s, "UTC");
   sim = td_sim_new_demo (s.url, 3);
   td_sim_set_poll_wait (sim, 2);
   g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
@@ -993,22 +909,20 @@ test_stop_early (void)
 static void
 test_finish_early (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   TdSim *sim;
   TdSimStats st;
   g_autoptr(GError) error = NULL;
   gboolean finished = FALSE;
 
-  server_start (&s);
-  sim = td_sim_new (s.url, 4, 25, 8);
-  td_sim_set_poll_wait (sim, 2);
+  td_test_server_start (&s, "UTC");
+  sim = sim_new (&s, 4, 25, 8, &finished);
   td_sim_set_transport (sim, TD_SIM_TRANSPORT_LONG_POLL);
-  g_signal_connect (sim, "finished", G_CALLBACK (on_finished_cb), &finished);
   td_sim_start (sim);
   wait_until (something_acked, sim, "a few acks");
   g_assert_false (finished);
   td_sim_finish (sim);
-  wait_until (is_true, &finished, "the simulator to finish");
+  wait_until (td_test_is_true, &finished, "the simulator to finish");
   g_assert_true (td_sim_get_running (sim));   /* channels stay up for verify */
   g_assert_true (td_sim_verify (sim, &st, &error));
   g_assert_no_error (error);
@@ -1063,7 +977,7 @@ run_cli (Cli               *cli,
   g_assert_no_error (error);
   /* the server runs in this process: keep iterating while the CLI works */
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_cli_done_cb, cli);
-  wait_until (is_true, &cli->done, "tripdesk-sim to exit");
+  wait_until (td_test_is_true, &cli->done, "tripdesk-sim to exit");
   g_assert_true (g_subprocess_get_if_exited (proc));
 }
 
@@ -1078,10 +992,10 @@ cli_clear (Cli *cli)
 static void
 test_cli (void)
 {
-  Server s = { 0, };
+  TdTestServer s = { 0, };
   Cli cli = { 0, };
 
-  server_start (&s);
+  td_test_server_start (&s, "UTC");
   {
     const char *args[] = { "--server", s.url, "--customers", "6", "--rate", "12",
                            "--duration", "2", "--transport", "mixed", "--seed", "7",
