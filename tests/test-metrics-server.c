@@ -11,7 +11,6 @@
  */
 #define G_LOG_DOMAIN "tripdesk-test"
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include <libsoup/soup.h>
 #include <sqlite3.h>
@@ -22,15 +21,13 @@
 #include "td-metrics.h"
 #include "td-server.h"
 #include "td-stats.h"
+#include "td-test-e2e.h"
 
-#define TIMEOUT_US (20 * G_USEC_PER_SEC)
+#define TIMEOUT_MS 20000
 
 typedef struct
 {
-  char         *dir;
-  char         *db_path;
-  TdServer     *server;
-  char         *base;
+  TdTestServer  srv;
   SoupSession  *session;
 } Fixture;
 
@@ -65,27 +62,6 @@ on_sent_cb (GObject      *source,
   reply->done = TRUE;
 }
 
-static gboolean
-on_tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-wait_for (gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_US;
-  guint tick = g_timeout_add (50, on_tick_cb, NULL);
-
-  while (!*flag)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for the server");
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
 /* Returns the HTTP status; *out the JSON object of the body, if any. */
 static guint
 http (Fixture     *fx,
@@ -95,7 +71,7 @@ http (Fixture     *fx,
       const char  *body,
       JsonObject **out)
 {
-  g_autofree char *url = g_strconcat (fx->base, path, NULL);
+  g_autofree char *url = g_strconcat (fx->srv.url, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   Reply reply = { 0, };
   gsize len = 0;
@@ -118,7 +94,7 @@ http (Fixture     *fx,
 
   soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, NULL,
                                     on_sent_cb, &reply);
-  wait_for (&reply.done);
+  td_test_wait_until (NULL, td_test_is_true, &reply.done, TIMEOUT_MS, "the server");
   g_assert_no_error (reply.error);
 
   data = g_bytes_get_data (reply.body, &len);
@@ -317,21 +293,9 @@ static void
 fixture_set_up (Fixture       *fx,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  TdServerOptions opts = { 0, };
+  TdServerOptions opts = { .demo_customers = 5, .tz = "+08:00" };
 
-  fx->dir = g_dir_make_tmp ("td-metrics-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx->db_path = g_build_filename (fx->dir, "server.db", NULL);
-  opts.db_path = fx->db_path;
-  opts.demo = TRUE;
-  opts.demo_customers = 5;
-  opts.tz = "+08:00";
-  fx->server = td_server_new (&opts, &error);
-  g_assert_no_error (error);
-  g_assert_true (td_server_listen (fx->server, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  fx->base = td_server_dup_base_url (fx->server);
+  td_test_server_start_full (&fx->srv, &opts);
   fx->session = soup_session_new_with_options ("max-conns-per-host", 8, NULL);
 }
 
@@ -339,30 +303,14 @@ static void
 fixture_tear_down (Fixture       *fx,
                    gconstpointer  data)
 {
-  g_autofree char *wal = g_strconcat (fx->db_path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (fx->db_path, "-shm", NULL);
-
   g_clear_object (&fx->session);
   /* let the server see the client connections close */
-  {
-    gint64 until = g_get_monotonic_time () + 100 * 1000;
-    guint tick = g_timeout_add (10, on_tick_cb, NULL);
-
-    while (g_get_monotonic_time () < until)
-      g_main_context_iteration (NULL, TRUE);
-    g_source_remove (tick);
-  }
-  td_server_shutdown (fx->server, 0);
-  g_assert_finalize_object (fx->server);
+  td_test_iterate_for (NULL, 100);
+  td_server_shutdown (fx->srv.server, 0);
+  g_assert_finalize_object (g_steal_pointer (&fx->srv.server));
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_unlink (fx->db_path);
-  g_unlink (wal);
-  g_unlink (shm);
-  g_rmdir (fx->dir);
-  g_free (fx->db_path);
-  g_free (fx->dir);
-  g_free (fx->base);
+  td_test_server_free (&fx->srv);
 }
 
 /* ---- the client's view → records -------------------------------------- */
@@ -599,7 +547,7 @@ test_same_figures (Fixture       *fx,
 
   /* alice's view: everything of her merchants */
   ignored = actor_poll (alice, NULL);
-  view_init (&view, alice, fx->db_path);
+  view_init (&view, alice, fx->srv.db);
 
   for (guint i = 0; i < G_N_ELEMENTS (merchants); i++)
     {
