@@ -11,6 +11,11 @@
 
 #include "td-channel.h"
 #include "td-json.h"
+#include "td-test-e2e.h"
+
+#define TIMEOUT_MS 20000
+
+#define wait_until(cond, data, what) td_test_wait_until (NULL, (cond), (data), TIMEOUT_MS, (what))
 
 #define WELCOME(session) \
   "{\"v\":1,\"type\":\"welcome\",\"me\":{\"id\":\"o_x\",\"role\":\"operator\",\"name\":\"X\"," \
@@ -212,40 +217,22 @@ fake_free (Fake *f)
   soup_server_disconnect (f->server);
   g_assert_finalize_object (g_steal_pointer (&f->server));
   /* let the closed connections go */
-  for (int i = 0; i < 100; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
+  td_test_iterate_for (NULL, 100);
   g_ptr_array_unref (f->requests);
   g_free (f->url);
   g_free (f);
-}
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!cond (data))
-        g_usleep (500);
-    }
 }
 
 static gboolean
 has_held (gpointer data)
 {
   return ((Fake *) data)->held != NULL;
+}
+
+static gboolean
+not_online (gpointer channel)
+{
+  return td_channel_get_state (channel) != TD_CHANNEL_STATE_ONLINE;
 }
 
 static JsonObject *
@@ -353,8 +340,7 @@ test_poll_protocol (void)
 
   /* a planned restart: retry_within_ms in the answer */
   release_held (f, "{\"cursor\":9,\"packets\":[],\"retry_within_ms\":5000}");
-  while (td_channel_get_state (channel) == TD_CHANNEL_STATE_ONLINE)
-    g_main_context_iteration (NULL, TRUE);
+  wait_until (not_online, channel, "the channel to leave online");
   g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_BACKING_OFF);
   g_assert_cmpint (td_channel_get_next_attempt (channel) - g_get_monotonic_time () / 1000, <=, 5000);
   g_assert_null (td_channel_get_transport (channel));
