@@ -194,6 +194,8 @@ on_typing_cb (TdChannel    *channel,
   c->typing++;
   if (note)
     c->typing_note++;
+  g_free (c->typing_who);
+  c->typing_who = g_strdup (who);
 }
 
 void
@@ -262,6 +264,7 @@ td_test_client_free (TdTestClient *c)
     }
   g_clear_pointer (&c->path, g_free);
   g_clear_pointer (&c->token, g_free);
+  g_clear_pointer (&c->typing_who, g_free);
 }
 
 typedef struct

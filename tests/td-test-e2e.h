@@ -81,6 +81,7 @@ typedef struct
   guint      errors;        /* the channel's "error" signals */
   guint      typing;        /* its "typing" signals */
   guint      typing_note;   /* of those, in a note */
+  char      *typing_who;    /* the sender of the last one */
 } TdTestClient;
 
 /* Opens c->store on @path (NULL: on c->path of an earlier open, or in

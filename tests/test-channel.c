@@ -230,8 +230,7 @@ test_restart_with_outbox (void)
   for (int i = 0; i < 5; i++)
     g_free (send_numbered (&cust, line_id, texts, "offline"));
   /* and one sent while online whose ack we never see */
-  td_channel_start (cust.channel);
-  wait_until (td_test_client_is_online, &cust, "the customer online again");
+  td_test_client_go_online (&cust);
   g_free (send_numbered (&cust, line_id, texts, "in-flight"));
   td_test_client_close (&cust);
 
@@ -524,8 +523,7 @@ test_refused_send (void)
 
   td_test_server_start (&s, "UTC");
   td_test_client_open (&cust, &s, "demo-cust-6", NULL);
-  td_channel_start (cust.channel);
-  wait_until (td_test_client_is_online, &cust, "the customer online");
+  td_test_client_go_online (&cust);
   line_id = td_test_client_open_line (&cust, "m_lakeside");
 
   /* a customer may not write notes: forbidden, for good */
@@ -588,8 +586,7 @@ test_transient_refusal (void)
 
   td_test_server_start (&s, "UTC");
   td_test_client_open (&cust, &s, "demo-cust-10", NULL);
-  td_channel_start (cust.channel);
-  wait_until (td_test_client_is_online, &cust, "the customer online");
+  td_test_client_go_online (&cust);
   line_id = td_test_client_open_line (&cust, "m_harbor");
   td_server_inject_internal_error (s.server, TRUE);
   rid = send_numbered (&cust, line_id, texts, "transient");
@@ -617,8 +614,7 @@ test_paced_burst (void)
 
   td_test_server_start (&s, "UTC");
   td_test_client_open (&cust, &s, "demo-cust-9", NULL);
-  td_channel_start (cust.channel);
-  wait_until (td_test_client_is_online, &cust, "the customer online");
+  td_test_client_go_online (&cust);
   line_id = td_test_client_open_line (&cust, "m_lakeside");
   for (int i = 0; i < 140; i++)
     g_free (send_numbered (&cust, line_id, texts, "burst"));
@@ -683,8 +679,7 @@ test_gap_filled (void)
         }
     }
   td_store_advance_cursor (alice2.store, cursor);
-  td_channel_start (alice2.channel);
-  wait_until (td_test_client_is_online, &alice2, "alice's second cache online");
+  td_test_client_go_online (&alice2);
   td_test_wait_messages (alice2.store, line_id, 30);
   assert_line_complete (&alice2, line_id, texts);
 
@@ -696,25 +691,6 @@ test_gap_filled (void)
 
 /* The operator's requests: read marks, typing (throttled), state, assignee,
  * history on demand through the message list, a refused open. */
-typedef struct
-{
-  guint typing;
-  char *who;
-} Typing;
-
-static void
-on_typing_cb (TdChannel  *channel,
-              const char *line_id,
-              const char *who,
-              const char *name,
-              gboolean    note,
-              Typing     *t)
-{
-  t->typing++;
-  g_free (t->who);
-  t->who = g_strdup (who);
-}
-
 typedef struct
 {
   TdTestClient *client;
@@ -744,7 +720,7 @@ line_is (gpointer data)
 static gboolean
 typing_seen (gpointer data)
 {
-  return ((Typing *) data)->typing > 0;
+  return ((TdTestClient *) data)->typing > 0;
 }
 
 static gboolean
@@ -763,7 +739,6 @@ test_requests (void)
   TdTestClient alice2 = { 0, };
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *line_id = NULL;
-  Typing t = { 0, };
   LineWait w;
   g_autoptr(TdLine) bad = NULL;
   g_autoptr(GError) error = NULL;
@@ -802,16 +777,15 @@ test_requests (void)
   wait_until (line_is, &w, "bob's unread cleared");
 
   /* typing: the second within 3 s is not sent */
-  g_signal_connect (alice.channel, "typing", G_CALLBACK (on_typing_cb), &t);
+  g_assert_cmpuint (alice.typing, ==, 0);
   td_channel_typing (cust.channel, line_id, FALSE);
   td_channel_typing (cust.channel, line_id, FALSE);
-  wait_until (typing_seen, &t, "the typing indicator");
+  wait_until (typing_seen, &alice, "the typing indicator");
   /* a ping round trip later, still one */
   td_channel_request_history (cust.channel, line_id, 0, 1);
   td_test_iterate_for (NULL, 100);
-  g_assert_cmpuint (t.typing, ==, 1);
-  g_assert_cmpstr (t.who, ==, "c_8");
-  g_free (t.who);
+  g_assert_cmpuint (alice.typing, ==, 1);
+  g_assert_cmpstr (alice.typing_who, ==, "c_8");
 
   /* state and assignee */
   td_channel_set_line_state (alice.channel, line_id, TD_LINE_STATE_PENDING, 0);
@@ -831,8 +805,7 @@ test_requests (void)
   wait_until (outbox_empty, &cust, "the outbox to empty");
   td_test_wait_messages (alice.store, line_id, texts->len);
   td_test_client_open (&alice2, &s, "demo-op-alice", NULL);
-  td_channel_start (alice2.channel);
-  wait_until (td_test_client_is_online, &alice2, "a fresh alice online");
+  td_test_client_go_online (&alice2);
   {
     g_autoptr(TdMessageList) list = NULL;
 
