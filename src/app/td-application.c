@@ -363,15 +363,25 @@ login_data_free (LoginData *data)
   g_free (data);
 }
 
+/* The session runs either way: without a keyring the login is only not
+ * remembered, and the operator is told why. */
 static void
 on_token_stored_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
+  g_autoptr(TdApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!td_token_keeper_store_finish (TD_TOKEN_KEEPER (source), result, &error))
-    g_debug ("Cannot keep the token: %s", error->message);
+  if (td_token_keeper_store_finish (TD_TOKEN_KEEPER (source), result, &error))
+    return;
+
+  g_debug ("Cannot keep the token: %s", error->message);
+  if (self->window && self->channel &&
+      (g_error_matches (error, TD_TOKEN_KEEPER_ERROR, TD_TOKEN_KEEPER_ERROR_NO_SERVICE) ||
+       g_error_matches (error, TD_TOKEN_KEEPER_ERROR, TD_TOKEN_KEEPER_ERROR_LOCKED)))
+    td_window_show_toast (self->window,
+                          _("No keyring is available: you will have to log in again next time."));
 }
 
 static void
@@ -425,7 +435,7 @@ on_login_done_cb (GObject      *source,
       g_settings_set_string (self->settings, "last-user", data->user);
     }
   td_token_keeper_store_async (self->keeper, data->url, data->user, token, NULL,
-                               on_token_stored_cb, NULL);
+                               on_token_stored_cb, g_object_ref (self));
   td_application_start_session (self, data->url, data->user, token);
 }
 

@@ -37,6 +37,33 @@ get_schema (void)
   return &schema;
 }
 
+/* libsecret's errors, in the keeper's domain: "no keyring" is the one the
+ * app must expect (a bare session, a headless machine, a sandbox without
+ * the portal), and says so. */
+static GError *
+keeper_error (GError     *error,
+              const char *what)
+{
+  GError *out;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+
+  if (error->domain == SECRET_ERROR)
+    out = g_error_new (TD_TOKEN_KEEPER_ERROR,
+                       error->code == SECRET_ERROR_IS_LOCKED ? TD_TOKEN_KEEPER_ERROR_LOCKED
+                                                             : TD_TOKEN_KEEPER_ERROR_FAILED,
+                       "The keyring could not %s the login token: %s", what, error->message);
+  else
+    /* G_DBUS_ERROR (ServiceUnknown, NameHasNoOwner…) or G_IO_ERROR from
+     * the bus connection itself */
+    out = g_error_new (TD_TOKEN_KEEPER_ERROR, TD_TOKEN_KEEPER_ERROR_NO_SERVICE,
+                       "No keyring (Secret Service) is available to %s the login token: %s",
+                       what, error->message);
+  g_debug ("%s", out->message);
+  return out;
+}
+
 static void
 on_lookup_cb (GObject      *source,
               GAsyncResult *result,
@@ -47,7 +74,7 @@ on_lookup_cb (GObject      *source,
   char *token = secret_password_lookup_finish (result, &error);
 
   if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, keeper_error (error, "look up"));
   else
     g_task_return_pointer (task, token, (GDestroyNotify) secret_password_free);
 }
@@ -90,7 +117,7 @@ on_store_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, keeper_error (error, "keep"));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -132,7 +159,7 @@ on_clear_cb (GObject      *source,
 
   secret_password_clear_finish (result, &error);
   if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, keeper_error (error, "forget"));
   else
     g_task_return_boolean (task, TRUE);
 }

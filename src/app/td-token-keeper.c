@@ -6,6 +6,8 @@
 
 #include "td-token-keeper.h"
 
+G_DEFINE_QUARK (td-token-keeper-error-quark, td_token_keeper_error)
+
 G_DEFINE_INTERFACE (TdTokenKeeper, td_token_keeper, G_TYPE_OBJECT)
 
 static void

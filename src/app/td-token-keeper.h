@@ -8,6 +8,16 @@
 
 G_BEGIN_DECLS
 
+#define TD_TOKEN_KEEPER_ERROR (td_token_keeper_error_quark ())
+typedef enum
+{
+  TD_TOKEN_KEEPER_ERROR_FAILED,      /* the keyring answered with an error */
+  TD_TOKEN_KEEPER_ERROR_NO_SERVICE,  /* no Secret Service (keyring) on the session bus,
+                                      * or no session bus: the token cannot be kept */
+  TD_TOKEN_KEEPER_ERROR_LOCKED,      /* the keyring stayed locked (prompt dismissed) */
+} TdTokenKeeperError;
+GQuark td_token_keeper_error_quark (void);
+
 #define TD_TYPE_TOKEN_KEEPER (td_token_keeper_get_type ())
 G_DECLARE_INTERFACE (TdTokenKeeper, td_token_keeper, TD, TOKEN_KEEPER, GObject)
 
@@ -45,7 +55,9 @@ struct _TdTokenKeeperInterface
                              GError        **error);
 };
 
-/* Finishes with the token (owned), or NULL without error when none is kept. */
+/* Every operation fails with TD_TOKEN_KEEPER_ERROR (or G_IO_ERROR_CANCELLED);
+ * the app then simply does not remember the login.
+ * Finishes with the token (owned), or NULL without error when none is kept. */
 void      td_token_keeper_lookup_async  (TdTokenKeeper       *self,
                                          const char          *server_url,
                                          const char          *user,
