@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "td-about.h"
 #include "td-application.h"
 #include "td-json.h"
 #include "td-server.h"
@@ -55,6 +56,15 @@ struct _TdApplication
 };
 
 G_DEFINE_FINAL_TYPE (TdApplication, td_application, ADW_TYPE_APPLICATION)
+
+enum
+{
+  PROP_0,
+  PROP_DEMO_URL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static GSettings *
 maybe_settings (void)
@@ -247,6 +257,7 @@ td_application_start_session (TdApplication *self,
   g_signal_connect_object (self->channel, "error", G_CALLBACK (on_channel_error_cb), self,
                            G_CONNECT_SWAPPED);
   self->notifier = td_notifier_new (G_APPLICATION (self), self->channel, line_visible_cb, self);
+  td_notifier_set_settings (self->notifier, self->settings);
 
   td_window_set_channel (self->window, self->channel);
   g_signal_connect_object (store, "committed", G_CALLBACK (try_pending_line), self, G_CONNECT_SWAPPED);
@@ -286,7 +297,11 @@ stop_demo (TdApplication *self)
       g_rmdir (self->demo_dir);
     }
   g_clear_pointer (&self->demo_dir, g_free);
-  g_clear_pointer (&self->demo_url, g_free);
+  if (self->demo_url)
+    {
+      g_clear_pointer (&self->demo_url, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_URL]);
+    }
 }
 
 gboolean
@@ -315,6 +330,7 @@ td_application_start_demo (TdApplication  *self,
       return FALSE;
     }
   self->demo_url = td_server_dup_base_url (self->server);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_URL]);
 
   td_application_start_session (self, self->demo_url, "alice", DEMO_TOKEN);
 
@@ -612,16 +628,8 @@ about_action (GSimpleAction *action,
               gpointer       user_data)
 {
   TdApplication *self = user_data;
-  const char *developers[] = { "The Tripdesk authors", NULL };
 
-  adw_show_about_window (self->window ? GTK_WINDOW (self->window) : NULL,
-                         "application-name", "Tripdesk",
-                         "application-icon", APP_ID,
-                         "version", VERSION,
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "comments", _("Answer travellers across every merchant"),
-                         NULL);
+  gtk_window_present (GTK_WINDOW (td_about_window_new (self->window ? GTK_WINDOW (self->window) : NULL)));
 }
 
 static const GActionEntry app_actions[] = {
@@ -838,6 +846,25 @@ td_application_finalize (GObject *object)
 }
 
 static void
+td_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TdApplication *self = TD_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEMO_URL:
+      g_value_set_string (value, self->demo_url);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 td_application_class_init (TdApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -845,6 +872,14 @@ td_application_class_init (TdApplicationClass *klass)
 
   object_class->dispose = td_application_dispose;
   object_class->finalize = td_application_finalize;
+  object_class->get_property = td_application_get_property;
+
+  /* The in-process server's base URL while in demo mode, else NULL (the
+   * preferences window reads it to say "this is the demo"). */
+  properties[PROP_DEMO_URL] =
+    g_param_spec_string ("demo-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   app_class->activate = td_application_activate;
   app_class->startup = td_application_startup;
   app_class->shutdown = td_application_shutdown;

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "td-canned.h"
+#include "td-connection-banner.h"
 #include "td-preferences-window.h"
 
 struct _TdPreferencesWindow
@@ -18,10 +19,23 @@ struct _TdPreferencesWindow
   AdwPreferencesPage  *sla_page;
   AdwPreferencesPage  *replies_page;
   GtkSpinButton       *default_target;
+  AdwPreferencesPage  *notifications_page;
+  GtkSwitch           *notifications_switch;
+  AdwActionRow        *sound_row;
+  GtkSwitch           *sound_switch;
+  AdwPreferencesGroup *merchants_group;
+  AdwPreferencesPage  *account_page;
+  AdwPreferencesGroup *demo_group;
+  AdwActionRow        *server_row;
+  AdwActionRow        *connection_row;
+  AdwActionRow        *user_row;
+  GtkButton           *logout_button;
 
   GSettings           *settings;
   TdChannel           *channel;
   GHashTable          *reply_groups;  /* merchant id → GtkListBox (owned by the page) */
+  GHashTable          *mode_rows;     /* merchant id → AdwComboRow (owned by the group) */
+  char                *demo_url;      /* the app's, while in demo mode */
 };
 
 G_DEFINE_FINAL_TYPE (TdPreferencesWindow, td_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -113,6 +127,247 @@ build_sla (TdPreferencesWindow *self)
       adw_preferences_group_add (group, row);
     }
   adw_preferences_page_add (self->sla_page, group);
+}
+
+/* ---- notifications ---- */
+
+/* The values of "notification-merchants", in the combo rows' order */
+static const char * const modes[] = { "all", "waiting", "off" };
+
+static void
+on_mode_selected_cb (AdwComboRow *row,
+                     GParamSpec  *pspec,
+                     gpointer     user_data)
+{
+  TdPreferencesWindow *self = user_data;
+  const char *merchant = g_object_get_data (G_OBJECT (row), "merchant");
+  guint selected = adw_combo_row_get_selected (row);
+  g_autoptr(GVariant) old = g_settings_get_value (self->settings, "notification-merchants");
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *key, *value;
+
+  if (selected >= G_N_ELEMENTS (modes))
+    return;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    if (!g_str_equal (key, merchant))
+      g_variant_builder_add (&builder, "{ss}", key, value);
+  /* "all" is what a merchant not listed gets */
+  if (selected > 0)
+    g_variant_builder_add (&builder, "{ss}", merchant, modes[selected]);
+  g_settings_set_value (self->settings, "notification-merchants", g_variant_builder_end (&builder));
+}
+
+static guint
+mode_index (GVariant   *dict,
+            const char *merchant)
+{
+  const char *mode = NULL;
+
+  if (g_variant_lookup (dict, merchant, "&s", &mode))
+    for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+      if (g_str_equal (mode, modes[i]))
+        return i;
+
+  return 0;
+}
+
+/* Another window (or gsettings) changed a merchant's mode: follow it */
+static void
+on_merchants_setting_changed_cb (TdPreferencesWindow *self)
+{
+  g_autoptr(GVariant) dict = g_settings_get_value (self->settings, "notification-merchants");
+  GHashTableIter iter;
+  gpointer merchant, row;
+
+  g_hash_table_iter_init (&iter, self->mode_rows);
+  while (g_hash_table_iter_next (&iter, &merchant, &row))
+    {
+      guint index = mode_index (dict, merchant);
+
+      if (adw_combo_row_get_selected (row) != index)
+        adw_combo_row_set_selected (row, index);
+    }
+}
+
+static void
+build_notifications (TdPreferencesWindow *self)
+{
+  const char * const *merchants = self->channel ? td_channel_get_merchants (self->channel) : NULL;
+  g_autoptr(GVariant) dict = g_settings_get_value (self->settings, "notification-merchants");
+
+  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notification-sound", self->sound_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_object_bind_property (self->notifications_switch, "active", self->sound_row, "sensitive",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->notifications_switch, "active", self->merchants_group, "sensitive",
+                          G_BINDING_SYNC_CREATE);
+
+  for (guint i = 0; merchants && merchants[i]; i++)
+    {
+      const char *labels[] = { _("All Conversations"), _("Waiting Only"), _("Off"), NULL };
+      g_autoptr(GtkStringList) model = gtk_string_list_new (labels);
+      GtkWidget *row = adw_combo_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), merchant_name (self, merchants[i]));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
+      adw_combo_row_set_selected (ADW_COMBO_ROW (row), mode_index (dict, merchants[i]));
+      g_object_set_data_full (G_OBJECT (row), "merchant", g_strdup (merchants[i]), g_free);
+      g_signal_connect (row, "notify::selected", G_CALLBACK (on_mode_selected_cb), self);
+      adw_preferences_group_add (self->merchants_group, row);
+      g_hash_table_insert (self->mode_rows, g_strdup (merchants[i]), row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->merchants_group), merchants && merchants[0]);
+  g_signal_connect_object (self->settings, "changed::notification-merchants",
+                           G_CALLBACK (on_merchants_setting_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+td_preferences_window_get_notifications_switch (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->notifications_switch);
+}
+
+GtkWidget *
+td_preferences_window_get_sound_switch (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->sound_switch);
+}
+
+GtkWidget *
+td_preferences_window_get_mode_row (TdPreferencesWindow *self,
+                                    const char          *merchant)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return merchant ? g_hash_table_lookup (self->mode_rows, merchant) : NULL;
+}
+
+/* ---- server and account ---- */
+
+static gboolean
+is_demo (TdPreferencesWindow *self)
+{
+  g_autofree char *url = NULL;
+
+  if (self->channel == NULL || self->demo_url == NULL)
+    return FALSE;
+  g_object_get (self->channel, "base-url", &url, NULL);
+
+  return g_strcmp0 (url, self->demo_url) == 0;
+}
+
+static void
+update_account (TdPreferencesWindow *self)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *connection = NULL;
+  gboolean demo = is_demo (self);
+
+  if (self->channel == NULL)
+    {
+      adw_action_row_set_subtitle (self->server_row, _("Not connected"));
+      adw_action_row_set_subtitle (self->connection_row, _("Offline"));
+      adw_action_row_set_subtitle (self->user_row, _("Nobody"));
+      gtk_widget_set_visible (GTK_WIDGET (self->demo_group), FALSE);
+      return;
+    }
+
+  g_object_get (self->channel, "base-url", &url, NULL);
+  if (demo)
+    {
+      /* Translators: the demo's server address; %s is e.g. http://127.0.0.1:41234 */
+      g_autofree char *text = g_strdup_printf (_("%s — inside Tripdesk (demo)"), url);
+
+      adw_action_row_set_subtitle (self->server_row, text);
+    }
+  else
+    adw_action_row_set_subtitle (self->server_row, url ? url : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_group), demo);
+
+  switch (td_channel_get_state (self->channel))
+    {
+    case TD_CHANNEL_STATE_ONLINE:
+      {
+        const char *label = td_transport_get_label (td_channel_get_transport (self->channel));
+
+        /* Translators: %s is WebSocket or Long-poll */
+        connection = label ? g_strdup_printf (_("Online over %s"), label) : g_strdup (_("Online"));
+      }
+      break;
+    case TD_CHANNEL_STATE_CONNECTING:
+      connection = g_strdup (_("Connecting…"));
+      break;
+    case TD_CHANNEL_STATE_BACKING_OFF:
+      connection = g_strdup (_("Reconnecting…"));
+      break;
+    case TD_CHANNEL_STATE_OFFLINE:
+    default:
+      connection = g_strdup (_("Offline"));
+      break;
+    }
+  adw_action_row_set_subtitle (self->connection_row, connection);
+
+  if (td_channel_get_me_name (self->channel) && td_channel_get_me_id (self->channel))
+    /* Translators: an operator's name and user id, e.g. "Alice (o_alice)" */
+    user = g_strdup_printf (_("%s (%s)"), td_channel_get_me_name (self->channel),
+                            td_channel_get_me_id (self->channel));
+  else if (td_channel_get_me_id (self->channel))
+    user = g_strdup (td_channel_get_me_id (self->channel));
+  else
+    user = g_settings_get_string (self->settings, "last-user");
+  adw_action_row_set_subtitle (self->user_row, user[0] ? user : _("Unknown until connected"));
+}
+
+static void
+on_logout_clicked_cb (TdPreferencesWindow *self)
+{
+  /* The session these rows describe ends: close as well */
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.logout", NULL);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+const char *
+td_preferences_window_get_connection_text (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return adw_action_row_get_subtitle (self->connection_row);
+}
+
+const char *
+td_preferences_window_get_server_text (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return adw_action_row_get_subtitle (self->server_row);
+}
+
+const char *
+td_preferences_window_get_user_text (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return adw_action_row_get_subtitle (self->user_row);
+}
+
+gboolean
+td_preferences_window_get_shows_demo (TdPreferencesWindow *self)
+{
+  g_return_val_if_fail (TD_IS_PREFERENCES_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->demo_group));
 }
 
 /* ---- quick replies ---- */
@@ -256,6 +511,8 @@ td_preferences_window_dispose (GObject *object)
   TdPreferencesWindow *self = TD_PREFERENCES_WINDOW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TD_TYPE_PREFERENCES_WINDOW);
+  if (self->channel)
+    g_signal_handlers_disconnect_by_data (self->channel, self);
   g_clear_object (&self->settings);
   g_clear_object (&self->channel);
 
@@ -265,7 +522,11 @@ td_preferences_window_dispose (GObject *object)
 static void
 td_preferences_window_finalize (GObject *object)
 {
-  g_hash_table_unref (TD_PREFERENCES_WINDOW (object)->reply_groups);
+  TdPreferencesWindow *self = TD_PREFERENCES_WINDOW (object);
+
+  g_hash_table_unref (self->reply_groups);
+  g_hash_table_unref (self->mode_rows);
+  g_free (self->demo_url);
 
   G_OBJECT_CLASS (td_preferences_window_parent_class)->finalize (object);
 }
@@ -284,12 +545,25 @@ td_preferences_window_class_init (TdPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, sla_page);
   gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, replies_page);
   gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, default_target);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, notifications_page);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, sound_row);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, sound_switch);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, merchants_group);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, demo_group);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, connection_row);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, user_row);
+  gtk_widget_class_bind_template_child (widget_class, TdPreferencesWindow, logout_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_logout_clicked_cb);
 }
 
 static void
 td_preferences_window_init (TdPreferencesWindow *self)
 {
   self->reply_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->mode_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -299,14 +573,37 @@ td_preferences_window_new (GtkWindow *parent,
                            TdChannel *channel)
 {
   TdPreferencesWindow *self;
+  GtkApplication *app = parent ? gtk_window_get_application (parent) : NULL;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   self = g_object_new (TD_TYPE_PREFERENCES_WINDOW, "transient-for", parent, NULL);
   self->settings = g_object_ref (settings);
   self->channel = channel ? g_object_ref (channel) : NULL;
+  /* app.logout is reachable from this window through its application;
+   * TdApplication says whether this is its demo ("demo-url") */
+  if (app != NULL)
+    {
+      gtk_window_set_application (GTK_WINDOW (self), app);
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (app), "demo-url"))
+        g_object_get (app, "demo-url", &self->demo_url, NULL);
+    }
+  /* Log Out is app.logout: only with an application that has it */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->logout_button),
+                            app != NULL && g_action_group_has_action (G_ACTION_GROUP (app), "logout"));
+  build_notifications (self);
   build_sla (self);
   build_replies (self);
+  update_account (self);
+  if (self->channel)
+    {
+      g_signal_connect_object (self->channel, "notify::state", G_CALLBACK (update_account), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->channel, "notify::transport", G_CALLBACK (update_account), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->channel, "notify::me-name", G_CALLBACK (update_account), self,
+                               G_CONNECT_SWAPPED);
+    }
   g_signal_connect_swapped (self->default_target, "value-changed",
                             G_CALLBACK (on_default_target_changed_cb), self);
 

@@ -1,4 +1,5 @@
-/* td-preferences-window.h — service levels and quick replies per merchant
+/* td-preferences-window.h — notifications, quick replies and service levels
+ * per merchant; the server and account
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,5 +23,18 @@ GtkWidget *td_preferences_window_new (GtkWindow *parent,
  * focuses it; returns the entry row (tests type into it). */
 GtkWidget *td_preferences_window_add_reply (TdPreferencesWindow *self,
                                             const char          *merchant);
+
+/* The Notifications page's widgets (tests): the GtkSwitch of "notifications"
+ * and of "notification-sound"; @merchant's AdwComboRow (All / Waiting only /
+ * Off = "notification-merchants"), NULL for a merchant not listed. */
+GtkWidget  *td_preferences_window_get_notifications_switch (TdPreferencesWindow *self);
+GtkWidget  *td_preferences_window_get_sound_switch         (TdPreferencesWindow *self);
+GtkWidget  *td_preferences_window_get_mode_row             (TdPreferencesWindow *self,
+                                                            const char          *merchant);
+/* The Server & Account page's read-only rows, as shown */
+const char *td_preferences_window_get_server_text     (TdPreferencesWindow *self);
+const char *td_preferences_window_get_connection_text (TdPreferencesWindow *self);
+const char *td_preferences_window_get_user_text       (TdPreferencesWindow *self);
+gboolean    td_preferences_window_get_shows_demo      (TdPreferencesWindow *self);
 
 G_END_DECLS
