@@ -37,6 +37,7 @@ typedef struct
   guint              max_held;
   guint              held_now;
   gboolean           synced_sent;
+  guint              poll_hellos;  /* requests without a session */
   gint64             seq;
   /* WebSocket side */
   GPtrArray         *sockets;
@@ -92,6 +93,9 @@ poll_handler (SoupServer        *server,
 
   if (!json_object_has_member (body, "session"))
     {
+      /* a new session: its backlog, then synced */
+      f->poll_hellos++;
+      f->synced_sent = FALSE;
       respond (msg, "{\"cursor\":null,\"more\":true,\"packets\":["
                     WELCOME (",\"session\":\"s1\"") "," LINE_EVENT ("3") "]}");
       return;
@@ -132,17 +136,28 @@ poll_handler (SoupServer        *server,
   respond (msg, "{\"cursor\":5,\"more\":false,\"packets\":[]}");
 }
 
+/* Answers the held poll with @status and @len bytes of @body. */
 static void
-release_held (Fake       *f,
-              const char *json)
+release_held_raw (Fake       *f,
+                  guint       status,
+                  const char *body,
+                  gsize       len)
 {
   SoupServerMessage *msg = g_steal_pointer (&f->held);
 
   g_assert_nonnull (msg);
   f->held_now--;
-  respond (msg, json);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, len);
   soup_server_message_unpause (msg);
   g_object_unref (msg);
+}
+
+static void
+release_held (Fake       *f,
+              const char *json)
+{
+  release_held_raw (f, 200, json, strlen (json));
 }
 
 static void
@@ -413,6 +428,240 @@ test_silent_websocket (void)
   fake_free (f);
 }
 
+/* ---- what a broken or hostile server sends ------------------------------------- */
+
+#define MSG_EVENT(cursor, id, seq, text) \
+  "{\"v\":1,\"type\":\"msg\",\"cursor\":" cursor ",\"msg\":{\"id\":" id ",\"line\":\"ml_1\"," \
+  "\"line_seq\":" seq ",\"sender\":{\"id\":\"c_1\",\"role\":\"customer\",\"name\":\"Ann\"}," \
+  "\"kind\":\"text\",\"body\":{\"text\":\"" text "\"},\"ts\":1764460900000}}"
+
+/* Packets a client must drop one by one, the rest of their batch kept: not
+ * objects, not packets, a msg that is not a message, a type it does not know. */
+#define BAD_PACKETS \
+  "42,\"msg\",null,[],{},{\"v\":2,\"type\":\"msg\"},{\"v\":1,\"type\":\"msg\",\"cursor\":6,\"msg\":{\"id\":\"x\"}}," \
+  "{\"v\":1,\"type\":\"msg\",\"cursor\":7,\"msg\":{\"id\":600,\"line\":\"ml_1\",\"line_seq\":-1}}," \
+  "{\"v\":1,\"type\":\"martian\",\"cursor\":8}"
+
+static gboolean
+online_and_synced (gpointer channel)
+{
+  return td_channel_get_state (channel) == TD_CHANNEL_STATE_ONLINE && td_channel_get_synced (channel);
+}
+
+typedef struct
+{
+  Fake      *fake;
+  TdChannel *channel;
+  guint      hellos;
+} Reconnect;
+
+/* a new session (more hellos than before) online, synced and polling again */
+static gboolean
+reconnected (gpointer data)
+{
+  Reconnect *r = data;
+
+  return r->fake->poll_hellos > r->hellos && r->fake->held != NULL && online_and_synced (r->channel);
+}
+
+static void
+wait_reconnected (Fake       *f,
+                  TdChannel  *channel,
+                  guint       hellos,
+                  const char *what)
+{
+  Reconnect r = { f, channel, hellos };
+
+  wait_until (reconnected, &r, what);
+}
+
+static gint64
+stored_messages (TdStore *store)
+{
+  td_store_sync (store);
+  return td_store_count_messages_sync (store, "ml_1");
+}
+
+/* A poll answer that is not JSON, too large or an HTTP error ends the
+ * session and the channel starts a new one; bad packets inside a good
+ * answer are dropped one by one.  Nothing bad is stored, nothing is
+ * logged above debug (the tests run with fatal warnings). */
+static void
+test_poll_bad_answers (void)
+{
+  Fake *f = fake_new ();
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdChannel) channel = td_channel_new (f->url, "token", store, NULL);
+  TdBackoff *b = td_backoff_new (TD_BACKOFF_DECORRELATED, 1);
+  Count c = { store, "ml_1", 1 };
+  g_autoptr(GString) huge = g_string_new ("{\"cursor\":9,\"more\":false,\"packets\":[],\"pad\":\"");
+  gint64 cursor = 0;
+
+  td_backoff_set_limits (b, 20, 100);
+  td_channel_set_backoff (channel, b);
+  td_channel_set_transport_policy (channel, TD_TRANSPORT_POLICY_LONG_POLL);
+  td_channel_set_poll_wait (channel, 7);
+  td_channel_start (channel);
+  wait_until (has_held, f, "a held poll");
+  g_assert_true (online_and_synced (channel));
+  g_assert_cmpuint (f->poll_hellos, ==, 1);
+
+  /* bad packets around a good one: the good one is stored, the session goes on */
+  release_held (f, "{\"cursor\":9,\"more\":false,\"packets\":[" BAD_PACKETS ","
+                   MSG_EVENT ("9", "500", "1", "the good one") "]}");
+  wait_until (line_has, &c, "the good message stored");
+  wait_until (has_held, f, "the next held poll");
+  g_assert_cmpuint (f->poll_hellos, ==, 1);
+  g_assert_true (online_and_synced (channel));
+  g_assert_cmpint (json_object_get_int_member (request (f, f->requests->len - 1), "cursor"), ==, 9);
+
+  /* not JSON */
+  release_held (f, "<html>502 Bad Gateway</html>");
+  wait_reconnected (f, channel, 1, "a new session after an answer that is not JSON");
+
+  /* JSON, but not an object; then an answer without packets at all */
+  release_held (f, "[1,2,3]");
+  wait_reconnected (f, channel, 2, "a new session after an answer that is not an object");
+  release_held (f, "{\"cursor\":\"nine\",\"packets\":{\"v\":1}}");
+  wait_until (has_held, f, "a poll after an answer without packets");
+
+  /* over twice the largest server packet */
+  while (huge->len <= 2 * TD_MAX_SERVER_PACKET)
+    g_string_append (huge, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  g_string_append (huge, "\"}");
+  {
+    guint hellos = f->poll_hellos;
+
+    release_held_raw (f, 200, huge->str, huge->len);
+    wait_reconnected (f, channel, hellos, "a new session after a huge answer");
+  }
+
+  /* an HTTP error with a body that is not a poll answer */
+  {
+    guint hellos = f->poll_hellos;
+
+    release_held_raw (f, 500, "oops", 4);
+    wait_reconnected (f, channel, hellos, "a new session after HTTP 500");
+  }
+
+  /* only the good message was stored, and the cursor never went back */
+  g_assert_cmpint (stored_messages (store), ==, 1);
+  g_assert_true (td_store_get_cursor (store, &cursor));
+  g_assert_cmpint (cursor, >=, 5);
+  g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_ONLINE);
+
+  td_channel_stop (channel);
+  g_assert_finalize_object (g_steal_pointer (&channel));
+  fake_free (f);
+}
+
+static gboolean
+ws_online_again (gpointer data)
+{
+  Reconnect *r = data;
+
+  return r->fake->ws_hellos > r->hellos && online_and_synced (r->channel);
+}
+
+/* Over WebSocket: frames that are not JSON, binary frames and bad packets
+ * are dropped and the connection stays.  A frame over the 1 MiB a server
+ * packet may have: uncompressed, libsoup closes the connection and the
+ * channel connects again; compressed (permessage-deflate), libsoup 3.2
+ * checks only the compressed size, so the bus drops it and the connection
+ * stays. */
+static void
+run_websocket_bad_frames (gboolean deflate)
+{
+  Fake *f = fake_new ();
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdChannel) channel = td_channel_new (f->url, "token", store, NULL);
+  TdBackoff *b = td_backoff_new (TD_BACKOFF_DECORRELATED, 1);
+  Count c = { store, "ml_1", 2 };
+  Reconnect r = { f, channel, 0 };
+  const char * const bad[] = {
+    "not json", "{\"v\":1,\"type\":\"msg\"", "{\"v\":1,\"type\":\"msg\"}{}", "\"msg\"", "[]",
+    "{\"v\":1,\"type\":\"msg\",\"cursor\":7,\"msg\":{\"id\":600,\"line\":\"ml_1\",\"line_seq\":-1}}",
+    "{\"v\":1,\"type\":\"martian\",\"cursor\":8}",
+    "{\"v\":1,\"type\":\"msg\",\"cursor\":9,\"msg\":{\"text\":\"\\u0000\"}}",
+  };
+  SoupWebsocketConnection *conn;
+  gsize huge_len = TD_MAX_SERVER_PACKET + 64 * 1024;
+  char *huge = g_malloc (huge_len);
+
+  if (!deflate)
+    soup_server_remove_websocket_extension (f->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  td_backoff_set_limits (b, 20, 100);
+  td_channel_set_backoff (channel, b);
+  td_channel_set_transport_policy (channel, TD_TRANSPORT_POLICY_WEBSOCKET);
+  /* the fake never answers a ping: no silence detection during the test */
+  td_channel_set_heartbeat (channel, 60000);
+  td_channel_start (channel);
+  wait_until (ws_online_again, &r, "online over WebSocket");
+  g_assert_cmpuint (f->sockets->len, ==, 1);
+  g_assert_cmpuint (f->ws_extensions, ==, deflate ? 1 : 0);
+  conn = g_ptr_array_index (f->sockets, 0);
+
+  soup_websocket_connection_send_text (conn, LINE_EVENT ("6"));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    soup_websocket_connection_send_text (conn, bad[i]);
+  soup_websocket_connection_send_binary (conn, "\x01\x02\x03", 3);
+  soup_websocket_connection_send_text (conn, MSG_EVENT ("10", "500", "1", "one"));
+  {
+    Count one = { store, "ml_1", 1 };
+
+    wait_until (line_has, &one, "the good message stored");
+  }
+  g_assert_cmpint (stored_messages (store), ==, 1);
+  g_assert_cmpuint (f->ws_hellos, ==, 1);
+  g_assert_true (online_and_synced (channel));
+  g_assert_cmpint (soup_websocket_connection_get_state (conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
+
+  /* too large (and a valid packet but for its size) */
+  memset (huge, ' ', huge_len);
+  memcpy (huge, "{\"v\":1,\"type\":\"pong\",\"server_time\":1,\"pad\":\"", 44);
+  memcpy (huge + huge_len - 2, "\"}", 2);
+  r.hellos = f->ws_hellos;
+  {
+    g_autoptr(GBytes) bytes = g_bytes_new_take (huge, huge_len);
+
+    soup_websocket_connection_send_message (conn, SOUP_WEBSOCKET_DATA_TEXT, bytes);
+  }
+  if (deflate)
+    {
+      soup_websocket_connection_send_text (conn, MSG_EVENT ("11", "501", "2", "two"));
+      wait_until (line_has, &c, "the message after the huge frame stored");
+      g_assert_cmpuint (f->ws_hellos, ==, 1);
+      g_assert_cmpint (soup_websocket_connection_get_state (conn), ==, SOUP_WEBSOCKET_STATE_OPEN);
+    }
+  else
+    {
+      wait_until (ws_online_again, &r, "online again after a frame over 1 MiB");
+      g_assert_cmpuint (f->sockets->len, ==, 2);
+      g_assert_cmpint (soup_websocket_connection_get_state (conn), ==, SOUP_WEBSOCKET_STATE_CLOSED);
+      soup_websocket_connection_send_text (g_ptr_array_index (f->sockets, 1),
+                                           MSG_EVENT ("11", "501", "2", "two"));
+      wait_until (line_has, &c, "the message on the new connection stored");
+    }
+  g_assert_cmpint (stored_messages (store), ==, 2);
+  g_assert_true (online_and_synced (channel));
+
+  td_channel_stop (channel);
+  g_assert_finalize_object (g_steal_pointer (&channel));
+  fake_free (f);
+}
+
+static void
+test_websocket_bad_frames (void)
+{
+  run_websocket_bad_frames (TRUE);
+}
+
+static void
+test_websocket_bad_frames_uncompressed (void)
+{
+  run_websocket_bad_frames (FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -421,6 +670,9 @@ main (int    argc,
 
   g_test_add_func ("/tripdesk/channel/poll-protocol", test_poll_protocol);
   g_test_add_func ("/tripdesk/channel/silent-websocket", test_silent_websocket);
+  g_test_add_func ("/tripdesk/channel/poll-bad-answers", test_poll_bad_answers);
+  g_test_add_func ("/tripdesk/channel/websocket-bad-frames", test_websocket_bad_frames);
+  g_test_add_func ("/tripdesk/channel/websocket-bad-frames-uncompressed", test_websocket_bad_frames_uncompressed);
 
   return g_test_run ();
 }
