@@ -724,6 +724,26 @@ typing_seen (gpointer data)
 }
 
 static gboolean
+list_loaded (gpointer data)
+{
+  return !td_message_list_get_loading (data);
+}
+
+typedef struct
+{
+  TdMessageList *list;
+  guint          before;
+} ListGrowth;
+
+static gboolean
+list_grew (gpointer data)
+{
+  ListGrowth *g = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (g->list)) != g->before;
+}
+
+static gboolean
 list_has_25 (gpointer data)
 {
   return g_list_model_get_n_items (G_LIST_MODEL (data)) >= 25;
@@ -813,17 +833,15 @@ test_requests (void)
     for (int i = 0; i < 20; i++)
       g_main_context_iteration (NULL, FALSE);
     list = td_message_list_new (alice2.store, line_id);
-    while (td_message_list_get_loading (list))
-      g_main_context_iteration (NULL, TRUE);
+    wait_until (list_loaded, list, "the first page");
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, texts->len);
     g_assert_true (td_message_list_get_has_more (list));
     while (td_message_list_get_has_more (list))
       {
-        guint before = g_list_model_get_n_items (G_LIST_MODEL (list));
+        ListGrowth g = { list, g_list_model_get_n_items (G_LIST_MODEL (list)) };
 
         td_message_list_load_older (list);
-        while (g_list_model_get_n_items (G_LIST_MODEL (list)) == before)
-          g_main_context_iteration (NULL, TRUE);
+        wait_until (list_grew, &g, "an older page");
       }
     wait_until (list_has_25, list, "the whole line in the list");
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, texts->len);

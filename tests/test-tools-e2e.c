@@ -97,6 +97,31 @@ has_notes (gpointer data)
          count_notes (w->client, w->line_id) >= w->notes;
 }
 
+typedef struct
+{
+  TdTestClient *client;
+  guint         errors;
+} ErrorWait;
+
+static gboolean
+more_errors (gpointer data)
+{
+  ErrorWait *w = data;
+
+  return w->client->errors > w->errors;
+}
+
+/* Waits until @c has had more than @errors errors. */
+static void
+wait_errors (TdTestClient *c,
+             guint         errors,
+             const char   *what)
+{
+  ErrorWait w = { c, errors };
+
+  wait_until (more_errors, &w, what);
+}
+
 static gboolean
 list_complete (gpointer data)
 {
@@ -193,8 +218,7 @@ test_notes_never_reach_customers (void)
 
   /* a customer may not write one */
   send_note (&cust_ws, line_id, SECRET " from a customer");
-  while (cust_ws.errors == 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_errors (&cust_ws, 0, "the customer's note refused");
   g_assert_cmpuint (count_notes (&alice, line_id), ==, 2);
 
   td_test_client_free (&cust_fresh);
@@ -282,8 +306,7 @@ test_state_round_trips (void)
   /* an operator of another merchant: refused, nothing changes */
   errors = alice.errors;
   td_channel_assign (alice.channel, line_id, "o_carol");
-  while (alice.errors == errors)
-    g_main_context_iteration (NULL, TRUE);
+  wait_errors (&alice, errors, "the assignment refused");
   wait_line (&alice, line_id, TD_LINE_STATE_PENDING, "o_alice", -1, "still alice's");
   td_channel_assign (alice.channel, line_id, NULL);
   wait_line (&bob, line_id, -1, "-", -1, "unassigned");
