@@ -1839,6 +1839,7 @@ test_line_properties (void)
   CHECK_SETTER ("preview", td_line_set_preview, NULL, "Hi");
   CHECK_SETTER ("last-sender-role", td_line_set_last_sender_role, TD_ROLE_CUSTOMER, TD_ROLE_OPERATOR);
   CHECK_SETTER ("waiting-since", td_line_set_waiting_since, 0, 30);
+  CHECK_SETTER ("peer-read", td_line_set_peer_read, 0, 5);
 #undef CHECK_SETTER
 
   /* back to NULL notifies too */
@@ -1863,7 +1864,7 @@ test_line_properties (void)
     guint n = 0;
     g_autofree GParamSpec **pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (line), &n);
 
-    g_assert_cmpuint (n, ==, 17);
+    g_assert_cmpuint (n, ==, 18);
     for (guint i = 0; i < n; i++)
       g_assert_true (pspecs[i]->flags & G_PARAM_EXPLICIT_NOTIFY);
   }
