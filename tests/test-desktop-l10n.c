@@ -20,7 +20,9 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "td-about.h"
 #include "td-login-page.h"
+#include "td-preferences-window.h"
 #include "td-widgets.h"
 #include "td-window.h"
 
@@ -178,6 +180,87 @@ test_window_zh_cn (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+save_png (GtkWidget  *window,
+          const char *name)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (node == NULL && g_get_monotonic_time () < deadline)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
+                              gtk_widget_get_height (window));
+      node = gtk_snapshot_free_to_node (snapshot);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  if (node != NULL)
+    {
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (window),
+                                                                  gtk_widget_get_height (window)));
+      if (gdk_texture_save_to_png (texture, path))
+        g_test_message ("screenshot: %s", path);
+    }
+  g_object_unref (paintable);
+}
+
+/* The preferences (notifications, server & account pages) and the About
+ * window's release notes, translated */
+static void
+preferences (const char *language,
+             const char *notifications,
+             const char *account,
+             const char *first_release)
+{
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GBytes) metainfo = NULL;
+  g_autofree char *notes = NULL;
+  g_autofree char *png = g_strdup_printf ("tripdesk-l10n-preferences-%s.png", language);
+  GtkWidget *window;
+  gint64 until;
+
+  use_language (language);
+  window = td_preferences_window_new (NULL, settings, NULL);
+  collect (window, strings);
+  g_test_message ("%u strings in the preferences", strings->len);
+  g_assert_true (contains (strings, notifications));
+  g_assert_true (contains (strings, account));
+  g_assert_false (contains (strings, "Notifications"));
+  assert_nothing_untranslated (strings);
+
+  gtk_window_present (GTK_WINDOW (window));
+  until = g_get_monotonic_time () + 300 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  save_png (window, png);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  metainfo = g_resources_lookup_data (TD_RESOURCE_PATH "/metainfo.xml", 0, NULL);
+  g_assert_nonnull (metainfo);
+  notes = td_about_dup_release_notes (g_bytes_get_data (metainfo, NULL), NULL);
+  g_assert_nonnull (notes);
+  g_assert_true (g_str_has_prefix (notes, first_release));
+}
+
+static void
+test_preferences_zh_cn (void)
+{
+  preferences ("zh_CN", "通知", "服务器和账户", "<p>首次发布。</p>");
+}
+
+static void
+test_preferences_de (void)
+{
+  preferences ("de", "Benachrichtigungen", "Server und Konto", "<p>Erste Veröffentlichung.</p>");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -208,6 +291,8 @@ main (int   argc,
   g_test_add_func ("/tripdesk/desktop-l10n/login-page-de", test_login_page_de);
   g_test_add_func ("/tripdesk/desktop-l10n/login-page-untranslated", test_login_page_untranslated);
   g_test_add_func ("/tripdesk/desktop-l10n/window-zh-cn", test_window_zh_cn);
+  g_test_add_func ("/tripdesk/desktop-l10n/preferences-zh-cn", test_preferences_zh_cn);
+  g_test_add_func ("/tripdesk/desktop-l10n/preferences-de", test_preferences_de);
 
   ret = g_test_run ();
   g_clear_object (&app);

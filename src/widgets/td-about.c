@@ -106,7 +106,9 @@ end_element_cb (GMarkupParseContext  *context,
       if (!notes->skip)
         {
           g_autofree char *msgid = normalize (notes->text->str);
-          g_autofree char *escaped = g_markup_escape_text (g_dgettext (GETTEXT_PACKAGE, msgid), -1);
+          /* dgettext () as _ () does: g_dgettext () turns itself off for
+           * good under LANG=C.UTF-8 when its first call has no catalogue */
+          g_autofree char *escaped = g_markup_escape_text (dgettext (GETTEXT_PACKAGE, msgid), -1);
 
           g_string_append_printf (notes->out, "<%s>%s</%s>", element, escaped, element);
         }
