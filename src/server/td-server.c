@@ -34,6 +34,7 @@
 #define WS_BACKLOG_PAGE 1000
 #define FORBIDDEN_LINE "no such line, or not allowed"
 #define HTTP_TOO_MANY_REQUESTS 429
+#define ACCEPT_PER_TURN 256
 
 G_DEFINE_QUARK (td-server-error-quark, td_server_error)
 
@@ -151,6 +152,11 @@ struct _TdServer
 
   GHashTable    *sessions;       /* Session* set */
   GHashTable    *poll_sessions;  /* id → Session* */
+  /* who is connected, for the fan-out: merchant id → operator sessions,
+   * customer uid → customer sessions (each a Session* set, borrowed from
+   * `sessions`); kept in step by session_new() and session_close() */
+  GHashTable    *by_merchant;
+  GHashTable    *by_uid;
   GQueue         ops;
   guint          batch_id;
   GHashTable    *dirty;          /* Session* → answer held polls after the batch */
@@ -160,7 +166,8 @@ struct _TdServer
   gint64         snooze_at;
 
   GThreadPool   *hash_pool;
-  GSocketService *service;       /* our own listener: see td_server_listen() */
+  GPtrArray     *listeners;      /* GSocket*: our own listener, see td_server_listen() */
+  GPtrArray     *listen_sources; /* GSource*, one per listener */
 
   double         adm_burst;
   double         adm_rate;
@@ -206,6 +213,56 @@ session_unref (Session *s)
   g_free (s);
 }
 
+static void
+index_add (GHashTable *index,
+           const char *key,
+           Session    *s)
+{
+  GHashTable *set = g_hash_table_lookup (index, key);
+
+  if (set == NULL)
+    {
+      set = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (index, g_strdup (key), set);
+    }
+  g_hash_table_add (set, s);
+}
+
+static void
+index_remove (GHashTable *index,
+              const char *key,
+              Session    *s)
+{
+  GHashTable *set = g_hash_table_lookup (index, key);
+
+  if (set != NULL && g_hash_table_remove (set, s) && g_hash_table_size (set) == 0)
+    g_hash_table_remove (index, key);
+}
+
+/* an operator under each of its merchants, a customer under its uid */
+static void
+session_index (TdServer *self,
+               Session  *s,
+               gboolean  add)
+{
+  if (s->user->role == TD_ROLE_OPERATOR)
+    {
+      for (guint i = 0; s->user->merchants != NULL && i < s->user->merchants->len; i++)
+        {
+          TdMerchantRef *ref = g_ptr_array_index (s->user->merchants, i);
+
+          if (add)
+            index_add (self->by_merchant, ref->id, s);
+          else
+            index_remove (self->by_merchant, ref->id, s);
+        }
+    }
+  else if (add)
+    index_add (self->by_uid, s->user->id, s);
+  else
+    index_remove (self->by_uid, s->user->id, s);
+}
+
 static Session *
 session_new (TdServer   *self,
              gboolean    is_ws,
@@ -225,6 +282,7 @@ session_new (TdServer   *self,
   g_queue_init (&s->replies);
   g_queue_init (&s->snapshot);
   g_hash_table_add (self->sessions, s);   /* owns the first ref */
+  session_index (self, s, TRUE);
   return s;
 }
 
@@ -370,19 +428,48 @@ session_push (TdServer *self,
     }
 }
 
+/* the candidates in @set (NULL: none) that are entitled to @f, ref'd:
+ * sending may close a session, which changes the index */
 static void
-fanout (TdServer     *self,
-        const Fanout *f)
+collect (GPtrArray    *out,
+         GHashTable   *set,
+         const Fanout *f)
 {
   GHashTableIter iter;
   gpointer key;
 
-  g_hash_table_iter_init (&iter, self->sessions);
+  if (set == NULL)
+    return;
+  g_hash_table_iter_init (&iter, set);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       Session *s = key;
 
-      if (s->closed || !s->live || s == f->except || !entitled (s->user, f))
+      if (!s->closed && s->live && s != f->except && entitled (s->user, f))
+        g_ptr_array_add (out, session_ref (s));
+    }
+}
+
+/* O(recipients): the operators of the line's merchant (none for chat), the
+ * customer and a chat's peer (none for an operators-only event) */
+static void
+fanout (TdServer     *self,
+        const Fanout *f)
+{
+  g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func ((GDestroyNotify) session_unref);
+
+  if (f->merchant != NULL)
+    collect (to, g_hash_table_lookup (self->by_merchant, f->merchant), f);
+  if (!f->ops_only && f->uid != NULL)
+    collect (to, g_hash_table_lookup (self->by_uid, f->uid), f);
+  if (!f->ops_only && f->peer != NULL && g_strcmp0 (f->peer, f->uid) != 0)
+    collect (to, g_hash_table_lookup (self->by_uid, f->peer), f);
+
+  for (guint i = 0; i < to->len; i++)
+    {
+      Session *s = g_ptr_array_index (to, i);
+
+      if (s->closed)
         continue;
       if (s->is_ws)
         {
@@ -2215,6 +2302,7 @@ session_close (TdServer   *self,
 
   if (s->id != NULL)
     g_hash_table_remove (self->poll_sessions, s->id);
+  session_index (self, s, FALSE);
   g_hash_table_remove (self->sessions, s);   /* drops the hub's ref */
 }
 
@@ -2636,6 +2724,8 @@ td_server_finalize (GObject *object)
   g_queue_clear_full (&self->ops, (GDestroyNotify) op_free);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->poll_sessions, g_hash_table_unref);
+  g_clear_pointer (&self->by_merchant, g_hash_table_unref);
+  g_clear_pointer (&self->by_uid, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->store, td_server_store_free);
   g_clear_pointer (&self->tz, g_time_zone_unref);
@@ -2660,6 +2750,8 @@ td_server_init (TdServer *self)
   self->ws_enabled = TRUE;
   self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) session_unref, NULL);
   self->poll_sessions = g_hash_table_new (g_str_hash, g_str_equal);
+  self->by_merchant = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  self->by_uid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->dirty = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->ops);
   self->adm_burst = 1000;
@@ -2731,35 +2823,59 @@ td_server_new (const TdServerOptions  *options,
   return g_steal_pointer (&self);
 }
 
+/* Accepts every waiting connection (up to ACCEPT_PER_TURN) in one main-loop
+ * turn.  GSocketService accepts one per turn, and a turn costs O(sources)
+ * (prepare, poll, check): with thousands of sessions open, clients arriving
+ * together then waited in the backlog for hundreds of turns. */
 static gboolean
-on_incoming_cb (GSocketService    *service,
-                GSocketConnection *connection,
-                GObject           *source,
-                gpointer           user_data)
+on_listener_ready_cb (GSocket      *listener,
+                      GIOCondition  condition,
+                      gpointer      user_data)
 {
   TdServer *self = user_data;
-  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr(GError) error = NULL;
 
-  if (self->soup == NULL || self->shutting_down ||
-      !soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
+  for (guint i = 0; i < ACCEPT_PER_TURN; i++)
     {
-      g_debug ("refusing a connection: %s", error ? error->message : "shutting down");
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GSocketAddress) local = NULL;
+      g_autoptr(GSocketAddress) remote = NULL;
+
+      if (socket == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("accept: %s", error->message);
+          break;
+        }
+      connection = g_socket_connection_factory_create_connection (socket);
+      local = g_socket_connection_get_local_address (connection, NULL);
+      remote = g_socket_connection_get_remote_address (connection, NULL);
+      if (self->soup == NULL || self->shutting_down ||
+          !soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
+        {
+          g_debug ("refusing a connection: %s", error ? error->message : "shutting down");
+          g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+        }
     }
-  return TRUE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 stop_listening (TdServer *self)
 {
-  if (self->service == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->service, self);
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_clear_object (&self->service);
+  if (self->listen_sources != NULL)
+    {
+      for (guint i = 0; i < self->listen_sources->len; i++)
+        g_source_destroy (g_ptr_array_index (self->listen_sources, i));
+      g_clear_pointer (&self->listen_sources, g_ptr_array_unref);
+    }
+  if (self->listeners != NULL)
+    {
+      for (guint i = 0; i < self->listeners->len; i++)
+        g_socket_close (g_ptr_array_index (self->listeners, i), NULL);
+      g_clear_pointer (&self->listeners, g_ptr_array_unref);
+    }
 }
 
 gboolean
@@ -2771,6 +2887,8 @@ td_server_listen (TdServer    *self,
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sa = NULL;
   g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSource) source = NULL;
 
   g_return_val_if_fail (TD_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
@@ -2790,21 +2908,32 @@ td_server_listen (TdServer    *self,
       return FALSE;
     }
   sa = g_inet_socket_address_new (inet, (guint16) port);
-  /* Our own GSocketService hands connections to soup_server_accept_iostream():
+  /* Our own listening socket hands connections to soup_server_accept_iostream():
    * libsoup 3.2's own listener leaks every accepted GSocket (and the fd of an
    * idle keep-alive connection the client closes); this path does neither.
-   * It also lets a shutdown free the port without dropping the clients. */
-  if (self->service == NULL)
-    {
-      self->service = g_socket_service_new ();
-      g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
-      g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming_cb), self);
-    }
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), sa, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+   * It also lets a shutdown free the port without dropping the clients, and
+   * accepts a whole burst of clients in one main-loop turn. */
+  listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_blocking (listener, FALSE);
+  g_socket_set_listen_backlog (listener, 4096);
+  if (!g_socket_bind (listener, sa, TRUE, error) || !g_socket_listen (listener, error))
+    return FALSE;
+  effective = g_socket_get_local_address (listener, error);
+  if (effective == NULL)
     return FALSE;
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_socket_service_start (self->service);
+  source = g_socket_create_source (listener, G_IO_IN, NULL);
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_listener_ready_cb, self, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  if (self->listeners == NULL)
+    {
+      self->listeners = g_ptr_array_new_with_free_func (g_object_unref);
+      self->listen_sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+    }
+  g_ptr_array_add (self->listeners, g_steal_pointer (&listener));
+  g_ptr_array_add (self->listen_sources, g_steal_pointer (&source));
   g_free (self->address);
   self->address = g_strdup (address);
   self->shutting_down = FALSE;
