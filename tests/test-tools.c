@@ -22,6 +22,7 @@
 #include "td-sla.h"
 #include "td-sla-badge.h"
 #include "td-snooze-dialog.h"
+#include "td-test-e2e.h"
 #include "td-transcript.h"
 #include "td-widgets.h"
 #include "td-window.h"
@@ -37,37 +38,8 @@ fake_clock (void)
   return fake_now;
 }
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static void
-wait_until (CondFunc    cond,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!cond (data))
-        g_usleep (1000);
-    }
-}
-
-static void
-idle_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
+#define wait_until(cond, data, what) td_test_wait_until (NULL, (cond), (data), TIMEOUT_MS, (what))
+#define idle_for(ms) td_test_iterate_for (NULL, (ms))
 
 static GSettings *
 new_settings (void)
@@ -981,12 +953,6 @@ live_line_is (gpointer data)
 }
 
 static gboolean
-channel_online (gpointer data)
-{
-  return td_channel_get_state (data) == TD_CHANNEL_STATE_ONLINE && td_channel_get_synced (data);
-}
-
-static gboolean
 line_in_list (TdWindow   *window,
               const char *line_id)
 {
@@ -1001,58 +967,6 @@ line_in_list (TdWindow   *window,
     }
 
   return FALSE;
-}
-
-typedef struct
-{
-  TdStore    *store;
-  const char *line_id;
-  const char *text;
-} TextWait;
-
-static gboolean
-store_has_text (gpointer data)
-{
-  TextWait *w = data;
-  g_autoptr(GPtrArray) messages = NULL;
-
-  if (td_store_lookup_line (w->store, w->line_id) == NULL)
-    return FALSE;
-  messages = td_store_load_messages_sync (w->store, w->line_id, NULL, 100, NULL, NULL);
-  for (guint i = 0; messages && i < messages->len; i++)
-    {
-      g_autofree char *text = td_message_dup_search_text (messages->pdata[i]);
-
-      if (td_message_get_delivery (messages->pdata[i]) == TD_DELIVERY_STORED && g_strcmp0 (text, w->text) == 0)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-typedef struct
-{
-  TdLine  *line;
-  gboolean done;
-} Opened;
-
-static void
-on_opened_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  Opened *o = data;
-  g_autoptr(GError) error = NULL;
-
-  o->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
-  g_assert_no_error (error);
-  o->done = TRUE;
-}
-
-static gboolean
-opened (gpointer data)
-{
-  return ((Opened *) data)->done;
 }
 
 
@@ -1075,59 +989,38 @@ screen_png (const char *name)
 static void
 test_window_live (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("td-tools-live-XXXXXX", NULL);
-  g_autofree char *db = g_build_filename (dir, "server.db", NULL);
-  TdServerOptions opts = { 0, };
-  g_autoptr(TdServer) server = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(TdStore) store = NULL;
-  g_autoptr(TdStore) cust_store = NULL;
-  g_autoptr(TdChannel) channel = NULL;
-  g_autoptr(TdChannel) cust = NULL;
+  TdTestServer s = { 0, };
+  TdTestClient alice = { 0, };
+  TdTestClient cust = { 0, };
+  TdStore *store;
+  TdStore *cust_store;
   g_autoptr(GSettings) settings = new_settings ();
   const char *replies[] = { "Thanks for waiting — checking now.", NULL };
   TdWindow *window;
   TdChatView *chat;
   TdComposer *composer;
-  Opened o = { 0, };
   g_autofree char *line_id = NULL;
   LiveWait lw;
-  TextWait tw;
 
-  opts.db_path = db;
-  opts.demo = TRUE;
-  opts.tz = "UTC";
-  server = td_server_new (&opts, &error);
-  g_assert_no_error (error);
-  td_server_listen (server, "127.0.0.1", 0, &error);
-  g_assert_no_error (error);
-  url = td_server_dup_base_url (server);
-
-  store = td_store_new (NULL, &error);
-  channel = td_channel_new (url, "demo-op-alice", store, NULL);
-  cust_store = td_store_new (NULL, &error);
-  cust = td_channel_new (url, "demo-cust-5", cust_store, NULL);
-  td_channel_start (channel);
-  td_channel_start (cust);
-  wait_until (channel_online, channel, "alice online");
-  wait_until (channel_online, cust, "the customer online");
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&alice, &s, "demo-op-alice", NULL);
+  td_test_client_open (&cust, &s, "demo-cust-5", NULL);
+  td_test_client_go_online (&alice);
+  td_test_client_go_online (&cust);
+  store = alice.store;
+  cust_store = cust.store;
 
   td_canned_set_replies (settings, "m_lakeside", replies);
   window = td_window_new (NULL, settings);
   gtk_window_set_default_size (GTK_WINDOW (window), 1360, 820);
-  td_window_set_channel (window, channel);
+  td_window_set_channel (window, alice.channel);
   gtk_window_present (GTK_WINDOW (window));
   chat = td_window_get_chat_view (window);
   composer = td_chat_view_get_composer (chat);
 
-  td_channel_open_line (cust, "m_lakeside", TD_BUSI_INQUIRY, NULL, NULL, on_opened_cb, &o);
-  wait_until (opened, &o, "the customer's line");
-  line_id = g_strdup (td_line_get_id (o.line));
-  g_clear_object (&o.line);
-  g_free (td_channel_send_text (cust, line_id, "我想预订酒店的房间, is breakfast included?"));
-  tw = (TextWait) { store, line_id, "我想预订酒店的房间, is breakfast included?" };
-  wait_until (store_has_text, &tw, "the question at alice");
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
+  g_free (td_channel_send_text (cust.channel, line_id, "我想预订酒店的房间, is breakfast included?"));
+  td_test_wait_text (store, line_id, "我想预订酒店的房间, is breakfast included?");
 
   td_window_set_view (window, TD_VIEW_WAITING);
   idle_for (300);
@@ -1147,17 +1040,14 @@ test_window_live (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.note-mode", NULL);
   td_composer_set_text (composer, "Returning guest, breakfast is on us");
   g_assert_true (td_composer_submit (composer));
-  tw = (TextWait) { store, line_id, "Returning guest, breakfast is on us" };
-  wait_until (store_has_text, &tw, "the note stored");
+  td_test_wait_text (store, line_id, "Returning guest, breakfast is on us");
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.note-mode", NULL);
 
   /* Ctrl+1 then Enter: the quick reply reaches the customer */
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.quick-reply", "i", 1);
   g_assert_true (td_composer_submit (composer));
-  tw = (TextWait) { cust_store, line_id, "Thanks for waiting — checking now." };
-  wait_until (store_has_text, &tw, "the quick reply at the customer");
-  tw = (TextWait) { cust_store, line_id, "Returning guest, breakfast is on us" };
-  g_assert_false (store_has_text (&tw));
+  td_test_wait_text (cust_store, line_id, "Thanks for waiting — checking now.");
+  g_assert_false (td_test_store_has_text (cust_store, line_id, "Returning guest, breakfast is on us"));
 
   /* the context pane and the state menu, on screen */
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.context", NULL);
@@ -1194,7 +1084,7 @@ test_window_live (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "tools.set-state", "s", "resolved");
   lw = (LiveWait) { store, line_id, TD_LINE_STATE_RESOLVED, NULL };
   wait_until (live_line_is, &lw, "resolved");
-  g_free (td_channel_send_text (cust, line_id, "One more thing"));
+  g_free (td_channel_send_text (cust.channel, line_id, "One more thing"));
   lw = (LiveWait) { store, line_id, TD_LINE_STATE_OPEN, NULL };
   wait_until (live_line_is, &lw, "reopened");
   td_window_set_view (window, TD_VIEW_WAITING);
@@ -1203,21 +1093,10 @@ test_window_live (void)
   save_png (GTK_WIDGET (window), "tools-live.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
-  td_channel_stop (channel);
-  td_channel_stop (cust);
   idle_for (100);
-  g_clear_object (&channel);
-  g_clear_object (&cust);
-  g_clear_object (&server);
-  idle_for (50);
-  g_unlink (db);
-  {
-    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-    g_unlink (wal);
-    g_unlink (shm);
-  }
-  g_rmdir (dir);
+  td_test_client_free (&alice);
+  td_test_client_free (&cust);
+  td_test_server_free (&s);
 }
 
 int
