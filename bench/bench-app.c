@@ -19,6 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT
+#define CALLGRIND_DUMP_STATS_AT(name)
+#define CALLGRIND_ZERO_STATS
+#endif
+
 #include "bench-util.h"
 #include "td-store.h"
 #include "td-widgets.h"
@@ -29,6 +39,8 @@
 #define SCROLL_PX          120
 
 static gboolean quick;
+/* under valgrind (callgrind: one dump per phase) everything is ~50× slower */
+static double timeout_scale = 1;
 static guint frames;
 static GArray *frame_times;   /* frame clock frame_time deltas (ms) */
 static gint64 last_frame_time;
@@ -79,7 +91,7 @@ static void
 iterate_until_frames (guint  target,
                       double timeout_s)
 {
-  double end = bench_now () + timeout_s;
+  double end = bench_now () + timeout_s * timeout_scale;
 
   while (frames < target && bench_now () < end)
     if (!g_main_context_iteration (NULL, FALSE))
@@ -243,11 +255,13 @@ child_main (const char *variant,
     res.renderer = r ? G_OBJECT_TYPE_NAME (r) : "?";
   }
 
+  CALLGRIND_DUMP_STATS_AT ("empty-window");
   t0 = bench_now ();
   start_frames = frames;
   if (tripdesk)
     {
       store = td_store_new (fixture, &error);
+      CALLGRIND_DUMP_STATS_AT ("store-open");
       if (store == NULL)
         g_error ("%s", error->message);
       res.store_ms = (bench_now () - t0) * 1000.0;
@@ -260,7 +274,7 @@ child_main (const char *variant,
       td_window_set_view (TD_WINDOW (window), TD_VIEW_ALL_OPEN);
       while (!has_lines (TD_WINDOW (window)))
         {
-          if (bench_now () - t0 > 60)
+          if (bench_now () - t0 > 60 * timeout_scale)
             g_error ("no lines within 60 s");
           if (!g_main_context_iteration (NULL, FALSE))
             g_usleep (200);
@@ -288,6 +302,7 @@ child_main (const char *variant,
     }
   iterate_until_frames (start_frames + 2, 60);
   res.first_ms = (bench_now () - t0) * 1000.0;
+  CALLGRIND_DUMP_STATS_AT ("first-frame");
   res.rss_first_kb = bench_rss_kb (0);
   if (g_getenv ("BENCH_DEBUG"))
     g_printerr ("first frame: RSS %" G_GINT64_FORMAT " kB, anon %" G_GINT64_FORMAT " kB\n",
@@ -303,6 +318,7 @@ child_main (const char *variant,
     res.rows = n;
   }
   scroll (window, list, quick ? SCROLL_STEPS_QUICK : SCROLL_STEPS_FULL, &res);
+  CALLGRIND_DUMP_STATS_AT ("scroll");
   res.rss_scrolled_kb = bench_rss_kb (0);
   res.anon_scrolled_kb = bench_rss_anon_kb (0);
 
@@ -447,6 +463,8 @@ main (int    argc,
   /* Xvfb has no GPU: GL would be llvmpipe on this machine's two cores,
    * slower than cairo and noisier; both windows use the same renderer */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  if (g_getenv ("BENCH_TIMEOUT_SCALE"))
+    timeout_scale = MAX (1, g_ascii_strtod (g_getenv ("BENCH_TIMEOUT_SCALE"), NULL));
   if (child)
     return child_main (child, fixture, (guint) rows);
 

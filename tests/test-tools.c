@@ -283,30 +283,51 @@ test_sla_levels (void)
   td_sla_badge_set_line (badge, line);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_NONE);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (badge)));
+  g_assert_null (td_sla_badge_get_text (badge));
 
+  /* one badge: how long the customer waits, coloured by the level; the
+   * countdown is its tooltip (and accessible description) */
   td_line_set_waiting_since (line, start);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_OK);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (badge)));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-ok"));
-  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "10:00 left");
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 0 s");
+  {
+    g_autofree char *countdown = td_sla_badge_dup_countdown (badge);
+
+    g_assert_cmpstr (countdown, ==, "10:00 left");
+  }
 
   fake_now = start + 5 * MIN_MS;   /* half the target left */
   td_sla_badge_refresh (badge);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_WARNING);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-warning"));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-ok"));
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 5 min");
 
   fake_now = start + 9 * MIN_MS;   /* the last minute */
   td_sla_badge_refresh (badge);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_CRITICAL);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-critical"));
-  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "1:00 left");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-warning"));
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 9 min");
+  {
+    g_autofree char *countdown = td_sla_badge_dup_countdown (badge);
+
+    g_assert_cmpstr (countdown, ==, "1:00 left");
+  }
 
   fake_now = start + 12 * MIN_MS;
   td_sla_badge_refresh (badge);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_BREACHED);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-breached"));
-  g_assert_true (g_str_has_prefix (td_sla_badge_get_text (badge), "Overdue"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-critical"));
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 12 min");
+  {
+    g_autofree char *countdown = td_sla_badge_dup_countdown (badge);
+
+    g_assert_cmpstr (countdown, ==, "Overdue 2 min");
+  }
 
   /* a per-merchant target re-levels at once (the "changed" signal) */
   g_settings_set_value (settings, "sla-targets", g_variant_new_parsed ("{'m_lakeside': 1800}"));
@@ -321,6 +342,7 @@ test_sla_levels (void)
   td_line_set_state (line, TD_LINE_STATE_OPEN);
   td_line_set_waiting_since (line, 0);
   g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_NONE);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (badge)));
 
   /* the pure rule */
   g_assert_cmpint (td_sla_level_for (0, 1000, 5), ==, TD_SLA_NONE);

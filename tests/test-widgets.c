@@ -18,6 +18,7 @@
 #include "td-order-card.h"
 #include "td-quick-reply.h"
 #include "td-rating-card.h"
+#include "td-sla-badge.h"
 #include "td-system-notice.h"
 #include "td-text-bubble.h"
 #include "td-unsupported-row.h"
@@ -89,6 +90,8 @@ find_label_with_text (GtkWidget  *root,
                       const char *text)
 {
   if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return root;
+  if (GTK_IS_INSCRIPTION (root) && g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (root)), text) == 0)
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
@@ -382,13 +385,37 @@ test_composer_typing (void)
   g_assert_finalize_object (composer);
 }
 
+/* Every GtkLabel or GtkInscription under @root whose text starts with @prefix */
+static guint
+count_texts_with_prefix (GtkWidget  *root,
+                         const char *prefix)
+{
+  guint n = 0;
+
+  if (GTK_IS_LABEL (root) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (root)), prefix))
+    n++;
+  if (GTK_IS_INSCRIPTION (root) && gtk_inscription_get_text (GTK_INSCRIPTION (root)) &&
+      g_str_has_prefix (gtk_inscription_get_text (GTK_INSCRIPTION (root)), prefix))
+    n++;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    n += count_texts_with_prefix (child, prefix);
+
+  return n;
+}
+
 static void
 test_line_row (void)
 {
   g_autoptr(TdLine) line = td_line_new ("ml_1", "c_1", "m_lakeside/order/TD-1001", TD_BUSI_INQUIRY);
   TdLineRow *row = TD_LINE_ROW (g_object_ref_sink (td_line_row_new ()));
+  TdSlaBadge *badge = td_line_row_get_sla_badge (row);
+  TdSla *sla = td_sla_get_default ();
   gint64 now = td_now_ms ();
+  const char *a11y;
 
+  fake_now = now;
+  td_sla_set_clock (sla, fake_clock);
+  td_sla_set_fallback_target_ms (sla, 10 * 60 * 1000);
   td_line_set_customer_name (line, "Emma Chen");
   td_line_set_title (line, "Order TD-1001");
   td_line_set_preview (line, "Can I change the date?");
@@ -405,8 +432,50 @@ test_line_row (void)
   g_assert_true (has_label (GTK_WIDGET (row), "2"));
   g_assert_true (has_label (GTK_WIDGET (row), "Inquiry"));
   g_assert_true (has_label (GTK_WIDGET (row), "Lakeside Hotel · Order TD-1001"));
-  g_assert_true (has_label (GTK_WIDGET (row), "Waiting 5 min"));
   g_assert_true (has_label (GTK_WIDGET (row), "5 min"));
+  g_assert_cmpstr (td_avatar_get_initials (TD_AVATAR (gtk_widget_get_first_child (GTK_WIDGET (row)))), ==, "EC");
+
+  /* One badge for the wait: its length, coloured by the first-response
+   * level (half the target left: soon), the countdown in its tooltip */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (badge)));
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 5 min");
+  g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_WARNING);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-warning"));
+  {
+    g_autofree char *countdown = td_sla_badge_dup_countdown (badge);
+
+    g_assert_cmpstr (countdown, ==, "5:00 left");
+  }
+  g_assert_cmpuint (count_texts_with_prefix (GTK_WIDGET (row), "Waiting"), ==, 0);
+  g_assert_cmpuint (count_texts_with_prefix (GTK_WIDGET (row), "5:00"), ==, 0);
+
+  /* The row reads as one sentence */
+  a11y = td_line_row_get_accessible_label (row);
+  g_assert_nonnull (a11y);
+  g_assert_true (g_str_has_prefix (a11y, "Emma Chen, 2 unread, Inquiry, Lakeside Hotel · Order TD-1001, "
+                                         "Can I change the date?, Waiting 5 min"));
+
+  /* Just come in: fine; past the target: breached */
+  td_line_set_waiting_since (line, now - 20 * 1000);
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 20 s");
+  g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_OK);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-ok"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-warning"));
+  td_line_set_waiting_since (line, now - 25 * 60 * 1000);
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 25 min");
+  g_assert_cmpint (td_sla_badge_get_level (badge), ==, TD_SLA_BREACHED);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "sla-breached"));
+  {
+    g_autofree char *countdown = td_sla_badge_dup_countdown (badge);
+
+    g_assert_cmpstr (countdown, ==, "Overdue 15 min");
+  }
+  g_assert_true (strstr (td_line_row_get_accessible_label (row), "Waiting 25 min") != NULL);
+
+  /* The clock moves the badge on */
+  fake_now = now + 60 * 1000;
+  td_sla_badge_refresh (badge);
+  g_assert_cmpstr (td_sla_badge_get_text (badge), ==, "Waiting 26 min");
 
   /* The row follows the line */
   td_line_set_unread (line, 0);
@@ -415,12 +484,21 @@ test_line_row (void)
   td_line_set_waiting_since (line, 0);
   g_assert_true (has_label (GTK_WIDGET (row), "You: Done, see you!"));
   g_assert_false (gtk_widget_get_visible (find_label_with_text (GTK_WIDGET (row), "0")));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (badge)));
+  g_assert_null (strstr (td_line_row_get_accessible_label (row), "Waiting"));
+  g_assert_null (strstr (td_line_row_get_accessible_label (row), "unread"));
+
+  /* Not on screen: no tick refreshes it */
+  g_assert_cmpuint (td_line_row_get_n_ticking (), ==, 0);
+  g_assert_cmpuint (td_sla_badge_get_n_ticking (), ==, 0);
 
   /* After unbinding it no longer follows */
   td_line_row_set_line (row, NULL);
   td_line_set_customer_name (line, "Someone Else");
   g_assert_false (has_label (GTK_WIDGET (row), "Someone Else"));
 
+  td_sla_set_clock (sla, NULL);
+  td_sla_set_fallback_target_ms (sla, 0);
   g_assert_finalize_object (row);
 }
 

@@ -37,7 +37,15 @@ char       *td_line_dup_display_title (const char *title,
 /* The translated, user-facing name of a busi ("Inquiry", "Feedback"…). */
 const char *td_busi_get_label      (TdBusi busi);
 
-/* The first-response countdown (tools). */
+/* The waiting badge (how long, coloured by the first-response level). */
 struct _TdSlaBadge *td_line_row_get_sla_badge (TdLineRow *self);
+/* What assistive technologies read for the row (customer, unread, kind,
+ * merchant and title, preview, waiting, time). */
+const char *td_line_row_get_accessible_label (TdLineRow *self);
+/* Whether the row has made its children: in a list, a row far from the
+ * viewport has none until it is scrolled near (tests). */
+gboolean    td_line_row_is_awake   (TdLineRow  *self);
+/* How many rows the shared 20 s tick refreshes (tests). */
+guint       td_line_row_get_n_ticking (void);
 
 G_END_DECLS

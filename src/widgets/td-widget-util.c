@@ -269,6 +269,9 @@ td_widget_set_css_class (GtkWidget  *widget,
                          const char *klass,
                          gboolean    on)
 {
+  /* only on a change: a class change restyles the widget's subtree */
+  if (on == gtk_widget_has_css_class (widget, klass))
+    return;
   if (on)
     gtk_widget_add_css_class (widget, klass);
   else
@@ -367,4 +370,186 @@ td_bubble_layout_class_init (TdBubbleLayoutClass *klass)
 static void
 td_bubble_layout_init (TdBubbleLayout *self)
 {
+}
+
+/* ---- TdAvatar ---- */
+
+struct _TdAvatar
+{
+  GtkWidget    parent_instance;
+
+  char        *text;
+  char        *initials;
+  PangoLayout *layout;   /* the initials, made at the first snapshot */
+  int          size;
+  guint        color;    /* 1…14, libadwaita's avatar.colorN */
+};
+
+G_DEFINE_FINAL_TYPE (TdAvatar, td_avatar, GTK_TYPE_WIDGET)
+
+static char *
+dup_initials (const char *text)
+{
+  g_autofree char *stripped = g_utf8_strup (text, -1);
+  g_auto(GStrv) words = g_strsplit_set (g_strstrip (stripped), " \t\n", -1);
+  GString *out = g_string_new (NULL);
+  const char *first = NULL, *last = NULL;
+
+  for (guint i = 0; words[i]; i++)
+    if (words[i][0] != '\0')
+      {
+        if (first == NULL)
+          first = words[i];
+        else
+          last = words[i];
+      }
+  if (first)
+    g_string_append_len (out, first, g_utf8_next_char (first) - first);
+  if (last)
+    g_string_append_len (out, last, g_utf8_next_char (last) - last);
+
+  return g_string_free (out, FALSE);
+}
+
+void
+td_avatar_set_text (TdAvatar   *self,
+                    const char *text)
+{
+  char klass[16];
+  guint color;
+
+  g_return_if_fail (TD_IS_AVATAR (self));
+
+  if (g_strcmp0 (self->text, text) == 0)
+    return;
+
+  g_free (self->text);
+  self->text = g_strdup (text);
+  g_clear_pointer (&self->initials, g_free);
+  g_clear_object (&self->layout);
+  if (text && text[0])
+    self->initials = dup_initials (text);
+
+  /* the colour libadwaita's AdwAvatar picks for the same text */
+  color = text && text[0] ? g_str_hash (text) % 14 + 1 : 0;
+  if (color != self->color)
+    {
+      if (self->color)
+        {
+          g_snprintf (klass, sizeof klass, "color%u", self->color);
+          gtk_widget_remove_css_class (GTK_WIDGET (self), klass);
+        }
+      self->color = color;
+      if (color)
+        {
+          g_snprintf (klass, sizeof klass, "color%u", color);
+          gtk_widget_add_css_class (GTK_WIDGET (self), klass);
+        }
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+td_avatar_get_initials (TdAvatar *self)
+{
+  g_return_val_if_fail (TD_IS_AVATAR (self), NULL);
+
+  return self->initials;
+}
+
+static void
+td_avatar_measure (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  *minimum = *natural = TD_AVATAR (widget)->size;
+}
+
+static void
+td_avatar_snapshot (GtkWidget   *widget,
+                    GtkSnapshot *snapshot)
+{
+  TdAvatar *self = TD_AVATAR (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  PangoRectangle ink;
+  GdkRGBA color;
+
+  /* the circle and its gradient are the CSS background (avatar.colorN) */
+  if (self->initials == NULL || self->initials[0] == '\0')
+    return;
+  if (self->layout == NULL)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      self->layout = gtk_widget_create_pango_layout (widget, self->initials);
+      pango_attr_list_insert (attrs, pango_attr_size_new_absolute (self->size * 0.36 * PANGO_SCALE));
+      pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+      pango_layout_set_attributes (self->layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  pango_layout_get_pixel_extents (self->layout, &ink, NULL);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((w - ink.width) / 2.f - ink.x,
+                                                          (h - ink.height) / 2.f - ink.y));
+  gtk_snapshot_append_layout (snapshot, self->layout, &color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+td_avatar_css_changed (GtkWidget         *widget,
+                       GtkCssStyleChange *change)
+{
+  /* the font may have changed: lay the initials out again */
+  g_clear_object (&TD_AVATAR (widget)->layout);
+  GTK_WIDGET_CLASS (td_avatar_parent_class)->css_changed (widget, change);
+}
+
+static void
+td_avatar_finalize (GObject *object)
+{
+  TdAvatar *self = TD_AVATAR (object);
+
+  g_free (self->text);
+  g_free (self->initials);
+  g_clear_object (&self->layout);
+
+  G_OBJECT_CLASS (td_avatar_parent_class)->finalize (object);
+}
+
+static void
+td_avatar_class_init (TdAvatarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = td_avatar_finalize;
+  widget_class->measure = td_avatar_measure;
+  widget_class->snapshot = td_avatar_snapshot;
+  widget_class->css_changed = td_avatar_css_changed;
+  /* libadwaita's avatar rules: the round clip, the colorN gradients */
+  gtk_widget_class_set_css_name (widget_class, "avatar");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+td_avatar_init (TdAvatar *self)
+{
+  self->size = 40;
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+}
+
+GtkWidget *
+td_avatar_new (int size)
+{
+  TdAvatar *self = g_object_new (TD_TYPE_AVATAR, NULL);
+
+  self->size = MAX (size, 1);
+  return GTK_WIDGET (self);
 }

@@ -58,3 +58,18 @@ G_BEGIN_DECLS
 #define TD_TYPE_BUBBLE_LAYOUT (td_bubble_layout_get_type ())
 G_DECLARE_FINAL_TYPE (TdBubbleLayout, td_bubble_layout, TD, BUBBLE_LAYOUT, GtkLayoutManager)
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* A round avatar with the initials of a name, in libadwaita's colours for
+ * that name (the `avatar.colorN` style classes), drawn by one widget:
+ * AdwAvatar 1.2 is a gizmo, a label and two images, ~0.5 M instructions a
+ * row to set its text.  A list row's avatar. */
+#define TD_TYPE_AVATAR (td_avatar_get_type ())
+G_DECLARE_FINAL_TYPE (TdAvatar, td_avatar, TD, AVATAR, GtkWidget)
+
+GtkWidget  *td_avatar_new          (int         size);
+/* @text: (nullable): the name; its first and last words' initials */
+void        td_avatar_set_text     (TdAvatar   *self,
+                                    const char *text);
+const char *td_avatar_get_initials (TdAvatar   *self);
+G_END_DECLS
