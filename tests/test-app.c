@@ -579,6 +579,8 @@ line_seq_at_least (gpointer data)
 
 static char *read_line_id;   /* the line the customer read (read-from-cache) */
 
+static gboolean answer_shows_read (gpointer data);
+
 /* Read marks both ways, and the customer's typing */
 static void
 test_read_and_typing (void)
@@ -613,6 +615,7 @@ test_read_and_typing (void)
   wait_until (line_seq_at_least, lina, "the answer at the customer");
   td_channel_mark_read (lina->channel, line_id, 2);
   wait_until (customer_read_shown, NULL, "the customer's read mark");
+  wait_until (answer_shows_read, chat, "\"Read\" on the answer, live");
 
   /* The customer types */
   td_channel_typing (lina->channel, line_id, FALSE);
@@ -647,12 +650,30 @@ find_row_at_seq (GtkWidget *root,
   return NULL;
 }
 
+/* A label reading @text, shown (all its ancestors up to @root visible) */
+static gboolean
+shows_label (GtkWidget  *root,
+             const char *text)
+{
+  if (!gtk_widget_get_visible (root))
+    return FALSE;
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    if (shows_label (c, text))
+      return TRUE;
+
+  return FALSE;
+}
+
 static gboolean
 answer_shows_read (gpointer data)
 {
   TdMessageRow *row = find_row_at_seq (GTK_WIDGET (data), 2);
 
-  return row != NULL && td_message_row_get_read (row) && gtk_widget_get_mapped (GTK_WIDGET (row));
+  return row != NULL && td_message_row_get_read (row) && gtk_widget_get_mapped (GTK_WIDGET (row)) &&
+         shows_label (GTK_WIDGET (row), "Read");
 }
 
 /* No page change is animating above @data (for a clean screenshot) */
