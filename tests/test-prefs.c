@@ -324,6 +324,12 @@ shows_long_poll (gpointer prefs)
   return g_strcmp0 (td_preferences_window_get_connection_text (prefs), "Online over Long-poll") == 0;
 }
 
+static gboolean
+shows_skyline_row (gpointer prefs)
+{
+  return td_preferences_window_get_mode_row (prefs, "m_skyline") != NULL;
+}
+
 static GSettings *watched;
 
 static gboolean
@@ -408,6 +414,22 @@ test_notification_rows (void)
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (skyline)), ==, 1);
   g_settings_reset (settings, "notification-merchants");
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (lakeside)), ==, 0);
+
+  /* Merchants known only from the first welcome: their rows follow */
+  gtk_window_destroy (GTK_WINDOW (window));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TdStore) store = td_store_new (NULL, &error);
+    g_autoptr(TdChannel) bob = td_channel_new (server_url, "demo-op-bob", store, NULL);
+
+    g_assert_no_error (error);
+    window = td_preferences_window_new (NULL, settings, bob);
+    g_assert_null (td_preferences_window_get_mode_row (TD_PREFERENCES_WINDOW (window), "m_skyline"));
+    td_channel_start (bob);
+    wait_until (shows_skyline_row, window, "bob's merchant row");
+    g_assert_null (td_preferences_window_get_mode_row (TD_PREFERENCES_WINDOW (window), "m_lakeside"));
+    td_channel_stop (bob);
+  }
 
   /* Without a session: no merchants, the page still works */
   gtk_window_destroy (GTK_WINDOW (window));

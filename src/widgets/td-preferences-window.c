@@ -193,27 +193,25 @@ on_merchants_setting_changed_cb (TdPreferencesWindow *self)
     }
 }
 
+/* One combo row per merchant of the channel's (they may arrive after the
+ * window opened: the first welcome) */
 static void
-build_notifications (TdPreferencesWindow *self)
+add_mode_rows (TdPreferencesWindow *self)
 {
   const char * const *merchants = self->channel ? td_channel_get_merchants (self->channel) : NULL;
   g_autoptr(GVariant) dict = g_settings_get_value (self->settings, "notification-merchants");
 
-  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "notification-sound", self->sound_switch, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_object_bind_property (self->notifications_switch, "active", self->sound_row, "sensitive",
-                          G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->notifications_switch, "active", self->merchants_group, "sensitive",
-                          G_BINDING_SYNC_CREATE);
-
   for (guint i = 0; merchants && merchants[i]; i++)
     {
       const char *labels[] = { _("All Conversations"), _("Waiting Only"), _("Off"), NULL };
-      g_autoptr(GtkStringList) model = gtk_string_list_new (labels);
-      GtkWidget *row = adw_combo_row_new ();
+      g_autoptr(GtkStringList) model = NULL;
+      GtkWidget *row;
 
+      if (g_hash_table_contains (self->mode_rows, merchants[i]))
+        continue;
+
+      model = gtk_string_list_new (labels);
+      row = adw_combo_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), merchant_name (self, merchants[i]));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
@@ -223,7 +221,22 @@ build_notifications (TdPreferencesWindow *self)
       adw_preferences_group_add (self->merchants_group, row);
       g_hash_table_insert (self->mode_rows, g_strdup (merchants[i]), row);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->merchants_group), merchants && merchants[0]);
+  gtk_widget_set_visible (GTK_WIDGET (self->merchants_group), g_hash_table_size (self->mode_rows) > 0);
+}
+
+static void
+build_notifications (TdPreferencesWindow *self)
+{
+  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notification-sound", self->sound_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_object_bind_property (self->notifications_switch, "active", self->sound_row, "sensitive",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->notifications_switch, "active", self->merchants_group, "sensitive",
+                          G_BINDING_SYNC_CREATE);
+
+  add_mode_rows (self);
   g_signal_connect_object (self->settings, "changed::notification-merchants",
                            G_CALLBACK (on_merchants_setting_changed_cb), self, G_CONNECT_SWAPPED);
 }
@@ -602,6 +615,8 @@ td_preferences_window_new (GtkWindow *parent,
       g_signal_connect_object (self->channel, "notify::transport", G_CALLBACK (update_account), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->channel, "notify::me-name", G_CALLBACK (update_account), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->channel, "notify::merchants", G_CALLBACK (add_mode_rows), self,
                                G_CONNECT_SWAPPED);
     }
   g_signal_connect_swapped (self->default_target, "value-changed",
