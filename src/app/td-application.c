@@ -41,6 +41,7 @@ struct _TdApplication
   char           *user;
   char           *token;
   char           *pending_line;  /* app.open-line of a line the cache did not know yet */
+  gint64          pending_upto;  /* ...given up once the store committed this cursor (-1: not synced) */
   gboolean        restoring;     /* looking up the kept token */
 
   TdLineVisibleFunc visible_func;
@@ -154,13 +155,14 @@ ensure_window (TdApplication *self)
 /* The line of an app.open-line that the cache did not know yet (a fresh
  * login's snapshot on its way, a session still being restored, a process
  * started for the action): opened as soon as the store has it; dropped,
- * with a toast, once the channel has synced and the store committed
- * everything without it (then the operator may not see that line). */
+ * with a toast, once the channel has synced and the store committed the
+ * backlog without it (then the operator may not see that line).  Runs on
+ * every commit and on the channel's notify::synced. */
 static void
 try_pending_line (TdApplication *self)
 {
   TdStore *store;
-  gint64 accepted = 0, committed = 0;
+  gint64 committed = 0;
 
   if (self->pending_line == NULL || self->window == NULL || self->channel == NULL)
     return;
@@ -175,9 +177,16 @@ try_pending_line (TdApplication *self)
     }
 
   store = td_channel_get_store (self->channel);
-  if (td_channel_get_synced (self->channel) &&
-      td_store_get_committed_cursor (store, &committed) &&
-      td_store_get_cursor (store, &accepted) && committed >= accepted)
+  if (!td_channel_get_synced (self->channel))
+    {
+      self->pending_upto = -1;
+      return;
+    }
+  /* synced: the store has accepted the whole backlog (live events after it
+   * do not hold the decision back) */
+  if (self->pending_upto < 0)
+    td_store_get_cursor (store, &self->pending_upto);
+  if (td_store_get_committed_cursor (store, &committed) && committed >= self->pending_upto)
     {
       g_debug ("app.open-line: %s is not among this account's lines", self->pending_line);
       g_clear_pointer (&self->pending_line, g_free);
@@ -603,6 +612,7 @@ open_line_action (GSimpleAction *action,
   else
     {
       self->pending_line = g_strdup (line_id);
+      self->pending_upto = -1;
       if (fresh)
         restore_session (self);
       try_pending_line (self);
