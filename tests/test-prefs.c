@@ -528,6 +528,18 @@ test_notifier_settings (void)
   g_assert_cmpuint (td_notifier_get_n_sent (notifier), ==, sent + 1);
   g_assert_cmpuint (td_notifier_get_n_sounds (notifier), ==, 1);
   wait_until (notified_twice, lake->name, "the waiting line's notification");
+  /* ... and withdrawn as soon as the customer has an answer */
+  idle_for (200);
+  withdrawn = td_notifier_get_n_withdrawn (notifier);
+  {
+    Stored answer = { lake_id, "Parking is in the garage.", TD_ROLE_OPERATOR };
+
+    g_free (td_channel_send_text (alice, lake_id, answer.text));
+    wait_until (stored_at_alice, &answer, "alice's answer about parking");
+    wait_until (line_not_waiting, (gpointer) lake_id, "the line answered about parking");
+  }
+  g_assert_cmpuint (td_notifier_get_n_withdrawn (notifier), ==, withdrawn + 1);
+  g_assert_cmpuint (td_notifier_get_count (notifier, lake_id), ==, 0);
   /* the same line, answered with "all" too: still notified (control) */
   g_settings_reset (settings, "notification-merchants");
   g_settings_set_boolean (settings, "notification-sound", FALSE);
