@@ -85,8 +85,11 @@ def check_desktop_file(path):
     ok(cats == ['Network', 'InstantMessaging', 'Office'], 'Categories', cats)
     ok(e.get('StartupNotify') == 'true', 'StartupNotify=true')
     ok(e.get('Keywords', '').endswith(';'), 'Keywords is a ;-terminated list')
-    if e.get('DBusActivatable') == 'true':
-        ok(False, 'DBusActivatable needs a D-Bus service file, none is installed')
+    srcdata = os.path.join(os.environ.get('G_TEST_SRCDIR', '.'), '..', 'data')
+    ok(e.get('DBusActivatable') == 'true', 'DBusActivatable=true (gapplication action and '
+       'notifications can start the app)', e.get('DBusActivatable'))
+    ok(os.path.isfile(os.path.join(srcdata, app_id + '.service.in')),
+       'DBusActivatable has its D-Bus service file in data/')
     for lang in linguas(os.environ.get('G_TEST_SRCDIR', '.') + '/..'):
         for key in ('Name', 'Comment', 'Keywords'):
             ok('%s[%s]' % (key, lang) in e, '%s[%s] is merged from po/' % (key, lang))
@@ -314,6 +317,7 @@ def check_install(builddir, prefix, bindir, datadir, localedir, app_id):
             ('metainfo', at(share, 'metainfo', app_id + '.metainfo.xml')),
             ('scalable icon', at(share, 'icons', 'hicolor', 'scalable', 'apps', app_id + '.svg')),
             ('symbolic icon', at(share, 'icons', 'hicolor', 'symbolic', 'apps', app_id + '-symbolic.svg')),
+            ('D-Bus service', at(share, 'dbus-1', 'services', app_id + '.service')),
         ]
         srcdir = os.path.join(os.environ.get('G_TEST_SRCDIR', '.'), '..')
         if os.path.isfile(os.path.join(srcdir, 'data', app_id + '.gschema.xml')):
@@ -326,6 +330,17 @@ def check_install(builddir, prefix, bindir, datadir, localedir, app_id):
                            at(prefix, localedir, lang, 'LC_MESSAGES', 'tripdesk.mo')))
         for what, path in expect:
             ok(os.path.isfile(path), '%s installed at %s' % (what, path[len(destdir):]))
+        service = at(share, 'dbus-1', 'services', app_id + '.service')
+        if os.path.isfile(service):
+            cp = configparser.ConfigParser(interpolation=None)
+            cp.optionxform = str
+            cp.read(service)
+            sec = cp['D-BUS Service'] if cp.has_section('D-BUS Service') else {}
+            ok(sec.get('Name') == app_id, 'D-Bus service Name= is the app id', sec.get('Name'))
+            ok((sec.get('Exec') or '').split()[:2] ==
+               [os.path.join(prefix, bindir, 'tripdesk'), '--gapplication-service'],
+               'D-Bus service starts the installed tripdesk as a GApplication service',
+               sec.get('Exec'))
         desktop = at(share, 'applications', app_id + '.desktop')
         if os.path.isfile(desktop):
             rc, out = run(['desktop-file-validate', desktop])
