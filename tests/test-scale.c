@@ -181,6 +181,15 @@ check_rows_on_screen (GtkWidget *view,
       on_screen++;
       g_assert_true (td_line_row_is_awake (TD_LINE_ROW (row)));
       g_assert_true (gtk_widget_get_visible (gtk_widget_get_first_child (row)));
+      /* …and shows its own line (rows are recycled) */
+      {
+        TdLine *line = td_line_row_get_line (TD_LINE_ROW (row));
+        const char *label = td_line_row_get_accessible_label (TD_LINE_ROW (row));
+        const char *name = td_line_get_customer_name (line);
+
+        g_assert_nonnull (label);
+        g_assert_true (g_str_has_prefix (label, name && name[0] ? name : td_line_get_uid (line)));
+      }
     }
   g_assert_cmpuint (on_screen, >, 3);
 }
@@ -285,6 +294,20 @@ test_window_on_big_cache (void)
         g_test_message ("scroll frame %d: %.1f ms", i, ms);
       scroll_worst = MAX (scroll_worst, ms);
     }
+
+  /* Jumps (the scrollbar dragged, Ctrl+K): rows rebound far away */
+  for (int i = 0; i < 3; i++)
+    {
+      double to[] = { gtk_adjustment_get_upper (adj) / 2, 0, gtk_adjustment_get_upper (adj) };
+      guint before = frames;
+
+      gtk_adjustment_set_value (adj, to[i]);
+      while (frames < before + 2)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (200);
+      check_rows_on_screen (view, &n_rows, &n_awake);
+    }
+  g_test_message ("after scrolling: rows kept %u, awake %u", n_rows, n_awake);
 
   g_string_append_printf (timings,
                           "lines in cache: %u, shown (All open): %u\n"

@@ -446,6 +446,7 @@ test_line_row (void)
 
     g_assert_cmpstr (countdown, ==, "5:00 left");
   }
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (badge)));
   g_assert_cmpuint (count_texts_with_prefix (GTK_WIDGET (row), "Waiting"), ==, 0);
   g_assert_cmpuint (count_texts_with_prefix (GTK_WIDGET (row), "5:00"), ==, 0);
 

@@ -56,6 +56,9 @@ struct _TdLineRow
    * to style, no text to shape), the height of the rows before it; it
    * wakes when an allocation finds it within a page of the viewport. */
   gboolean        awake;
+  /* An awake row given another line far from the viewport (GTK recycles
+   * the rows that leave the top at the bottom): filled in when near. */
+  gboolean        stale;
   GtkAdjustment  *vadjustment;    /* while dormant: re-allocate on scroll */
   gulong          value_id;
   gulong          changed_id;
@@ -69,6 +72,8 @@ static int dormant_height;
 G_DEFINE_FINAL_TYPE (TdLineRow, td_line_row, GTK_TYPE_WIDGET)
 
 static void wake (TdLineRow *self);
+static void watch_scrolling (TdLineRow *self,
+                             gboolean   on);
 
 /* ---- the shared tick: relative times of the rows on screen ---- */
 
@@ -220,21 +225,6 @@ update_accessible (TdLineRow   *self,
     g_string_free (text, TRUE);
 }
 
-/* "Waiting 5 min" without a badge (a dormant row's accessible label) */
-static char *
-dup_waiting (TdLine *line)
-{
-  TdSla *sla = td_sla_get_default ();
-  gint64 since = td_line_get_waiting_since (line);
-  g_autofree char *duration = NULL;
-
-  if (since <= 0 || td_line_get_state (line) != TD_LINE_STATE_OPEN)
-    return NULL;
-  duration = td_format_duration (td_sla_now (sla) - since);
-
-  return g_strdup_printf (_("Waiting %s"), duration);
-}
-
 void
 td_line_row_refresh (TdLineRow *self,
                      gint64     now_ms)
@@ -244,7 +234,6 @@ td_line_row_refresh (TdLineRow *self,
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *own = NULL;
-  g_autofree char *waiting = NULL;
   char unread[16];
   const char *name;
   const char *preview;
@@ -254,7 +243,8 @@ td_line_row_refresh (TdLineRow *self,
 
   g_return_if_fail (TD_IS_LINE_ROW (self));
 
-  if (line == NULL)
+  /* a dormant or stale row is filled in when it comes near */
+  if (line == NULL || !self->awake || self->stale)
     return;
   if (now_ms == 0)
     now_ms = td_now_ms ();
@@ -286,13 +276,6 @@ td_line_row_refresh (TdLineRow *self,
   else
     subtitle = g_strdup (title && title[0] ? title :
                          self->merchant_name ? self->merchant_name : "");
-
-  if (!self->awake)
-    {
-      waiting = dup_waiting (line);
-      update_accessible (self, name, n_unread, busi_label, subtitle, preview, waiting, time);
-      return;
-    }
 
   set_label (self->customer, name);
   td_avatar_set_text (self->avatar, name);
@@ -349,8 +332,22 @@ td_line_row_set_line (TdLineRow *self,
       g_clear_signal_handler (&self->notify_id, self->line);
       g_clear_object (&self->line);
     }
-  if (self->awake)
+  if (self->awake && (line == NULL || get_scrollable (self) == NULL))
     td_sla_badge_set_line (self->sla_badge, line);
+  else if (self->awake)
+    {
+      /* in a list: filled in at the next allocation, if near */
+      self->stale = TRUE;
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        watch_scrolling (self, TRUE);
+      gtk_widget_queue_allocate (GTK_WIDGET (self));
+    }
+  else if (self->accessible)
+    {
+      /* told when it wakes */
+      g_clear_pointer (&self->accessible, g_free);
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL);
+    }
 
   if (line == NULL)
     {
@@ -388,7 +385,16 @@ td_line_row_set_merchant_name (TdLineRow  *self,
 
   g_free (self->merchant_name);
   self->merchant_name = g_strdup (name);
-  td_line_row_refresh (self, 0);
+  if (self->awake && get_scrollable (self) != NULL)
+    {
+      /* a list binds the name before the line: both at the allocation */
+      self->stale = TRUE;
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        watch_scrolling (self, TRUE);
+      gtk_widget_queue_allocate (GTK_WIDGET (self));
+    }
+  else
+    td_line_row_refresh (self, 0);
 }
 
 gboolean
@@ -404,7 +410,8 @@ td_line_row_is_awake (TdLineRow *self)
 static void
 on_adjustment_cb (TdLineRow *self)
 {
-  /* a dormant row moves without a new size: have it allocated, to look */
+  /* a dormant (or stale) row moves without a new size: have it
+   * allocated, to look */
   gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
@@ -613,11 +620,19 @@ td_line_row_size_allocate (GtkWidget *widget,
   int y = 0, text_h = 2 * V_GAP;
   Line lines[3];
 
-  if (!self->awake)
+  if (!self->awake || self->stale)
     {
       if (!near_viewport (self))
         return;
-      wake (self);
+      if (!self->awake)
+        wake (self);
+      else
+        {
+          self->stale = FALSE;
+          watch_scrolling (self, FALSE);
+          td_sla_badge_set_line (self->sla_badge, self->line);
+          td_line_row_refresh (self, 0);
+        }
     }
 
   get_lines (self, lines);
@@ -661,13 +676,17 @@ td_line_row_map (GtkWidget *widget)
   TdLineRow *self = TD_LINE_ROW (widget);
 
   GTK_WIDGET_CLASS (td_line_row_parent_class)->map (widget);
-  if (!self->awake)
-    watch_scrolling (self, TRUE);
+  /* GtkListView maps the rows it shows: look at the next allocation */
+  if (!self->awake || self->stale)
+    {
+      watch_scrolling (self, TRUE);
+      gtk_widget_queue_allocate (widget);
+    }
   if (self->line)
     {
       set_ticking (self, TRUE);
       /* the clock moved on while we were away */
-      if (g_get_monotonic_time () - self->refreshed_at > G_USEC_PER_SEC)
+      if (self->awake && g_get_monotonic_time () - self->refreshed_at > G_USEC_PER_SEC)
         td_line_row_refresh (self, 0);
     }
 }
