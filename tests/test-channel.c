@@ -99,6 +99,18 @@ row_gone (gpointer data)
 }
 
 static gboolean
+outbox_only_failed (gpointer data)
+{
+  TdTestClient *c = data;
+  g_autoptr(GPtrArray) rows = td_store_dup_outbox (c->store);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (td_message_get_delivery (g_ptr_array_index (rows, i)) != TD_DELIVERY_FAILED)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 row_failed (gpointer data)
 {
   RowWait *w = data;
@@ -550,6 +562,98 @@ test_refused_send (void)
   td_test_server_free (&s);
 }
 
+/* A message too large for the protocol (a packet over 64 KiB) is refused
+ * for good, `too_large`, by the channel itself (over 1 MiB the server could
+ * not name it): the row fails, online or not, again on a retry; the
+ * messages around it go through. */
+static void
+on_send_failed_cb (TdChannel    *channel,
+                   const char   *random_id,
+                   const GError *error,
+                   GError      **first)
+{
+  if (*first == NULL)
+    *first = g_error_copy (error);
+}
+
+static void
+run_too_large (TdTransportPolicy policy,
+               gsize             text_bytes)
+{
+  TdTestServer s = { 0, };
+  TdTestClient cust = { 0, };
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *line_id = NULL;
+  g_autofree char *rid = NULL;
+  g_autofree char *huge = g_malloc (text_bytes + 1);
+  g_autoptr(GError) refused = NULL;
+  TdMessage *row;
+
+  memset (huge, 'a', text_bytes);
+  huge[text_bytes] = '\0';
+  td_test_server_start (&s, "UTC");
+  td_test_client_open (&cust, &s, "demo-cust-11", NULL);
+  td_channel_set_transport_policy (cust.channel, policy);
+  td_test_client_go_online (&cust);
+  line_id = td_test_client_open_line (&cust, "m_lakeside");
+  g_signal_connect (cust.channel, "send-failed", G_CALLBACK (on_send_failed_cb), &refused);
+  g_free (send_numbered (&cust, line_id, texts, "before"));
+  rid = td_channel_send_text (cust.channel, line_id, huge);
+  g_free (send_numbered (&cust, line_id, texts, "after"));
+  {
+    RowWait w = { &cust, rid };
+
+    wait_until (row_failed, &w, "the huge message refused for good");
+  }
+  row = td_store_outbox_lookup (cust.store, rid);
+  g_test_message ("refused: %s", td_message_get_error (row));
+  g_assert_nonnull (td_message_get_error (row));
+  g_assert_error (refused, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_TOO_LARGE);
+  td_test_wait_messages (cust.store, line_id, 2);
+  wait_until (outbox_only_failed, &cust, "the others acked");
+  assert_line_complete (&cust, line_id, texts);
+  /* a retry is refused again, at once */
+  g_clear_error (&refused);
+  g_assert_true (td_channel_retry_failed (cust.channel, rid));
+  {
+    RowWait w = { &cust, rid };
+
+    wait_until (row_failed, &w, "the retry refused again");
+  }
+  g_assert_error (refused, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_TOO_LARGE);
+  g_assert_true (td_channel_discard_failed (cust.channel, rid));
+  g_assert_null (td_store_outbox_lookup (cust.store, rid));
+
+  /* offline: refused as it is written */
+  td_channel_stop (cust.channel);
+  g_clear_error (&refused);
+  g_free (rid);
+  rid = td_channel_send_text (cust.channel, line_id, huge);
+  g_assert_cmpint (td_message_get_delivery (td_store_outbox_lookup (cust.store, rid)), ==, TD_DELIVERY_FAILED);
+  g_assert_error (refused, TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_TOO_LARGE);
+
+  td_test_client_free (&cust);
+  td_test_server_free (&s);
+}
+
+static void
+test_too_large_ws (void)
+{
+  run_too_large (TD_TRANSPORT_POLICY_WEBSOCKET, 100 * 1024);
+}
+
+static void
+test_too_large_ws_over_1m (void)
+{
+  run_too_large (TD_TRANSPORT_POLICY_WEBSOCKET, 1200 * 1024);
+}
+
+static void
+test_too_large_poll_over_1m (void)
+{
+  run_too_large (TD_TRANSPORT_POLICY_LONG_POLL, 1200 * 1024);
+}
+
 /* A bad token: offline, an unauthorized error, no retry loop. */
 static gboolean
 is_offline (gpointer data)
@@ -877,6 +981,9 @@ main (int    argc,
   g_test_add_func ("/tripdesk/e2e/requests", test_requests);
   g_test_add_func ("/tripdesk/e2e/paced-burst", test_paced_burst);
   g_test_add_func ("/tripdesk/e2e/transient-refusal", test_transient_refusal);
+  g_test_add_func ("/tripdesk/e2e/too-large/websocket", test_too_large_ws);
+  g_test_add_func ("/tripdesk/e2e/too-large/websocket-over-1m", test_too_large_ws_over_1m);
+  g_test_add_func ("/tripdesk/e2e/too-large/long-poll-over-1m", test_too_large_poll_over_1m);
 
   return g_test_run ();
 }

@@ -315,17 +315,46 @@ send_packet (TdChannel *self,
   return TRUE;
 }
 
+/* The `send` packet of an outbox row; NULL when the row is not pending, or
+ * was just refused for good because it is too large.  Over the 64 KiB a
+ * client packet may have, the server would refuse it, and over 1 MiB
+ * without naming it (the row would never fail): refused here, at once. */
+static TdPacket *
+outbox_packet (TdChannel *self,
+               TdMessage *m)
+{
+  g_autoptr(TdPacket) p = NULL;
+  g_autofree char *json = NULL;
+  gsize len = 0;
+
+  if (td_message_get_delivery (m) != TD_DELIVERY_PENDING)
+    return NULL;
+  p = td_packet_new_send (td_message_get_random_id (m), td_message_get_line_id (m),
+                          td_message_get_kind_name (m), td_message_get_body (m));
+  json = td_packet_to_json (p, &len);
+  if (len > TD_MAX_CLIENT_PACKET)
+    {
+      g_autofree char *rid = g_strdup (td_message_get_random_id (m));
+      g_autoptr(GError) error = g_error_new (TD_PROTOCOL_ERROR, TD_PROTOCOL_ERROR_TOO_LARGE,
+                                             "the message is too large to send (%" G_GSIZE_FORMAT
+                                             " bytes, at most %d)", len, TD_MAX_CLIENT_PACKET);
+
+      g_debug ("channel: %s", error->message);
+      td_store_outbox_fail (self->store, rid, error->message);
+      g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, rid, error);
+      return NULL;
+    }
+  return g_steal_pointer (&p);
+}
+
 static void
 send_outbox_row (TdChannel *self,
                  TdMessage *m)
 {
-  g_autoptr(TdPacket) p = NULL;
+  g_autoptr(TdPacket) p = outbox_packet (self, m);
 
-  if (td_message_get_delivery (m) != TD_DELIVERY_PENDING)
-    return;
-  p = td_packet_new_send (td_message_get_random_id (m), td_message_get_line_id (m),
-                          td_message_get_kind_name (m), td_message_get_body (m));
-  send_packet (self, p);
+  if (p != NULL)
+    send_packet (self, p);
 }
 
 static void
@@ -1492,6 +1521,13 @@ td_channel_send (TdChannel  *self,
   td_store_flush (self->store);
   if (self->state == TD_CHANNEL_STATE_ONLINE)
     send_outbox_row (self, m);
+  else
+    {
+      /* offline, a row too large is refused at once all the same */
+      TdPacket *p = outbox_packet (self, m);
+
+      g_clear_pointer (&p, td_packet_unref);
+    }
   return g_strdup (td_message_get_random_id (m));
 }
 
