@@ -335,6 +335,7 @@ pick (GRand              *rand,
   return list[g_rand_int_range (rand, 0, (gint32) n)];
 }
 
+/* @today moved by @days (either way), as YYYY-MM-DD */
 static char *
 date_plus (const GDate *today,
            int          days)
@@ -342,21 +343,10 @@ date_plus (const GDate *today,
   GDate d = *today;
   char buf[16];
 
-  g_date_add_days (&d, (guint) days);
-  g_snprintf (buf, sizeof buf, "%04u-%02u-%02u",
-              (guint) g_date_get_year (&d), (guint) g_date_get_month (&d),
-              (guint) g_date_get_day (&d));
-  return g_strdup (buf);
-}
-
-static char *
-date_minus (const GDate *today,
-            int          days)
-{
-  GDate d = *today;
-  char buf[16];
-
-  g_date_subtract_days (&d, (guint) days);
+  if (days >= 0)
+    g_date_add_days (&d, (guint) days);
+  else
+    g_date_subtract_days (&d, (guint) -days);
   g_snprintf (buf, sizeof buf, "%04u-%02u-%02u",
               (guint) g_date_get_year (&d), (guint) g_date_get_month (&d),
               (guint) g_date_get_day (&d));
@@ -531,7 +521,7 @@ td_sim_script_new (GRand       *rand,
   set_var (s, "checkout", date_plus (today, ahead + nights));
   set_var (s, "checkin2", date_plus (today, ahead + 1));
   set_var (s, "checkout2", date_plus (today, ahead + 1 + nights));
-  set_var (s, "date", date_minus (today, g_rand_int_range (rand, 3, 20)));
+  set_var (s, "date", date_plus (today, -g_rand_int_range (rand, 3, 20)));
   set_var (s, "days", g_strdup_printf ("%d", g_rand_int_range (rand, 5, 15)));
   set_var (s, "delay", g_strdup_printf ("%d", g_rand_int_range (rand, 2, 7)));
   set_var (s, "people", g_strdup_printf ("%d", g_rand_int_range (rand, 3, 7)));

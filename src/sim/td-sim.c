@@ -462,18 +462,20 @@ customer_say_next (Customer *c)
   customer_send (c, c->line_id, kind, body, FALSE);
 }
 
+/* What a customer's asynchronous call (open a line, log in) answers to:
+ * the simulator stays alive until it does. */
 typedef struct
 {
   TdSim    *sim;     /* owned */
   Customer *customer;
-} OpenData;
+} CustomerCall;
 
 static void
 on_open_line_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  OpenData *od = user_data;
+  CustomerCall *od = user_data;
   TdSim *self = od->sim;
   Customer *c = od->customer;
   g_autoptr(GError) error = NULL;
@@ -524,7 +526,7 @@ static void
 customer_open (Customer *c)
 {
   TdSim *self = c->sim;
-  OpenData *od;
+  CustomerCall *od;
   TdSimTopic topic;
   const char *peer = NULL;
   g_autofree char *peer_uid = NULL;
@@ -544,7 +546,7 @@ customer_open (Customer *c)
       c->opening = td_sim_script_new (self->rand, topic, c->chinese, peer, NULL);
     }
 
-  od = g_new0 (OpenData, 1);
+  od = g_new0 (CustomerCall, 1);
   od->sim = g_object_ref (self);
   od->customer = c;
   c->in_flight = TRUE;
@@ -855,18 +857,12 @@ customer_connect (Customer   *c,
   td_channel_start (c->channel);
 }
 
-typedef struct
-{
-  TdSim    *sim;   /* owned */
-  Customer *customer;
-} LoginData;
-
 static void
 on_login_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  LoginData *ld = user_data;
+  CustomerCall *ld = user_data;
   TdSim *self = ld->sim;
   Customer *c = ld->customer;
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
@@ -916,7 +912,7 @@ customer_login (Customer *c)
   g_autoptr(GBytes) bytes = NULL;
   char *text;
   gsize len;
-  LoginData *ld;
+  CustomerCall *ld;
 
   if (msg == NULL)
     {
@@ -930,7 +926,7 @@ customer_login (Customer *c)
   bytes = g_bytes_new_take (text, len);
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
 
-  ld = g_new0 (LoginData, 1);
+  ld = g_new0 (CustomerCall, 1);
   ld->sim = g_object_ref (self);
   ld->customer = c;
   soup_session_send_and_read_async (self->login_session, msg, G_PRIORITY_DEFAULT,
