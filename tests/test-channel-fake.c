@@ -662,12 +662,51 @@ test_websocket_bad_frames_uncompressed (void)
   run_websocket_bad_frames (FALSE);
 }
 
+/* ---- the shared waits can fail -------------------------------------------------- */
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static gboolean
+after_three_calls (gpointer data)
+{
+  return ++*(guint *) data >= 3;
+}
+
+/* td_test_wait_until() returns once its condition holds, and fails the
+ * test, naming what it waited for and where, when it does not in time. */
+static void
+test_wait_until (void)
+{
+  if (g_test_subprocess ())
+    {
+      td_test_wait_until (NULL, never, NULL, 50, "something that never comes");
+      return;
+    }
+  {
+    guint calls = 0;
+    gint64 start = g_get_monotonic_time ();
+
+    g_assert_true (td_test_wait_until (NULL, after_three_calls, &calls, 5000, "three calls"));
+    g_assert_cmpuint (calls, ==, 3);
+    td_test_iterate_for (NULL, 30);
+    g_assert_cmpint (g_get_monotonic_time () - start, >=, 30 * 1000);
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*test-channel-fake.c:*timed out after 50 ms waiting for something that never comes*");
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/tripdesk/test-e2e/wait-until", test_wait_until);
   g_test_add_func ("/tripdesk/channel/poll-protocol", test_poll_protocol);
   g_test_add_func ("/tripdesk/channel/silent-websocket", test_silent_websocket);
   g_test_add_func ("/tripdesk/channel/poll-bad-answers", test_poll_bad_answers);
