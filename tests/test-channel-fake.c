@@ -38,6 +38,9 @@ typedef struct
   guint              held_now;
   gboolean           synced_sent;
   guint              poll_hellos;  /* requests without a session */
+  guint              refuse_status;  /* answer every poll with this, when set */
+  const char        *retry_after;    /* and this Retry-After */
+  guint              refused;
   gint64             seq;
   /* WebSocket side */
   GPtrArray         *sockets;
@@ -91,6 +94,16 @@ poll_handler (SoupServer        *server,
     }
   g_ptr_array_add (f->requests, json_object_ref (body));
 
+  if (f->refuse_status != 0)
+    {
+      f->refused++;
+      if (f->retry_after != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Retry-After", f->retry_after);
+      soup_server_message_set_status (msg, f->refuse_status, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+      return;
+    }
   if (!json_object_has_member (body, "session"))
     {
       /* a new session: its backlog, then synced */
@@ -428,6 +441,103 @@ test_silent_websocket (void)
   fake_free (f);
 }
 
+typedef struct
+{
+  Fake      *fake;
+  TdChannel *channel;
+  guint      refused;
+} Refusal;
+
+static gboolean
+refused_and_backing_off (gpointer data)
+{
+  Refusal *r = data;
+
+  return r->fake->refused > r->refused &&
+         td_channel_get_state (r->channel) != TD_CHANNEL_STATE_CONNECTING;
+}
+
+static void
+on_channel_error_cb (TdChannel    *channel,
+                     const GError *error,
+                     GError      **last)
+{
+  g_clear_error (last);
+  *last = g_error_copy (error);
+}
+
+/* The poll answered with @status (and @retry_after): the delay until the
+ * next attempt, in ms, as the channel scheduled it. */
+static gint64
+refuse_once (Fake       *f,
+             TdChannel  *channel,
+             guint       status,
+             const char *retry_after)
+{
+  Refusal r = { f, channel, f->refused };
+
+  f->refuse_status = status;
+  f->retry_after = retry_after;
+  td_channel_start (channel);
+  wait_until (refused_and_backing_off, &r, "a refused poll");
+  g_assert_cmpuint (f->refused, ==, r.refused + 1);
+  return td_channel_get_next_attempt (channel) - g_get_monotonic_time () / 1000;
+}
+
+/* What an HTTP refusal of a poll means (protocol.md, Restarts and
+ * overload): 503 waits at least its Retry-After, 429 backs off to the cap,
+ * another status is an ordinary failure, 401 ends the session for good. */
+static void
+test_poll_refusals (void)
+{
+  Fake *f = fake_new ();
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdChannel) channel = td_channel_new (f->url, "token", store, NULL);
+  TdBackoff *b = td_backoff_new (TD_BACKOFF_DECORRELATED, 1);
+  g_autoptr(GError) error = NULL;
+  gint64 delay;
+  guint refused;
+
+  td_backoff_set_limits (b, 20, 3000);
+  td_channel_set_backoff (channel, b);
+  td_channel_set_transport_policy (channel, TD_TRANSPORT_POLICY_LONG_POLL);
+  g_signal_connect (channel, "error", G_CALLBACK (on_channel_error_cb), &error);
+
+  delay = refuse_once (f, channel, 500, NULL);
+  g_test_message ("HTTP 500: next attempt in %" G_GINT64_FORMAT " ms", delay);
+  g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_BACKING_OFF);
+  g_assert_cmpint (delay, <, 1000);
+  td_channel_stop (channel);
+
+  delay = refuse_once (f, channel, 503, "2");
+  g_test_message ("HTTP 503, Retry-After 2: next attempt in %" G_GINT64_FORMAT " ms", delay);
+  g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_BACKING_OFF);
+  g_assert_cmpint (delay, >, 1500);
+  g_assert_cmpint (delay, <=, 3000);
+  td_channel_stop (channel);
+
+  delay = refuse_once (f, channel, 429, NULL);
+  g_test_message ("HTTP 429: next attempt in %" G_GINT64_FORMAT " ms", delay);
+  g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_BACKING_OFF);
+  g_assert_cmpint (delay, >, 2500);
+  g_assert_cmpint (delay, <=, 3000);
+  td_channel_stop (channel);
+  g_assert_null (error);
+
+  /* unauthorized: offline, an error that says so, no retry */
+  refuse_once (f, channel, 401, NULL);
+  g_assert_cmpint (td_channel_get_state (channel), ==, TD_CHANNEL_STATE_OFFLINE);
+  g_assert_error (error, TD_CHANNEL_ERROR, TD_CHANNEL_ERROR_UNAUTHORIZED);
+  refused = f->refused;
+  td_test_iterate_for (NULL, 300);
+  g_assert_cmpuint (f->refused, ==, refused);
+
+  g_signal_handlers_disconnect_by_data (channel, &error);
+  td_channel_stop (channel);
+  g_assert_finalize_object (g_steal_pointer (&channel));
+  fake_free (f);
+}
+
 /* ---- what a broken or hostile server sends ------------------------------------- */
 
 #define MSG_EVENT(cursor, id, seq, text) \
@@ -709,6 +819,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/test-e2e/wait-until", test_wait_until);
   g_test_add_func ("/tripdesk/channel/poll-protocol", test_poll_protocol);
   g_test_add_func ("/tripdesk/channel/silent-websocket", test_silent_websocket);
+  g_test_add_func ("/tripdesk/channel/poll-refusals", test_poll_refusals);
   g_test_add_func ("/tripdesk/channel/poll-bad-answers", test_poll_bad_answers);
   g_test_add_func ("/tripdesk/channel/websocket-bad-frames", test_websocket_bad_frames);
   g_test_add_func ("/tripdesk/channel/websocket-bad-frames-uncompressed", test_websocket_bad_frames_uncompressed);

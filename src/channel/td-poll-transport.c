@@ -66,21 +66,6 @@ finish (TdPollTransport  *self,
   td_transport_emit_closed (TD_TRANSPORT (self), reason, retry_ms, error);
 }
 
-static gint64
-parse_retry_after (SoupMessage *msg)
-{
-  const char *v = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
-  char *end = NULL;
-  gint64 s;
-
-  if (v == NULL)
-    return -1;
-  s = g_ascii_strtoll (v, &end, 10);
-  if (end == v || s < 0)
-    return -1;
-  return MIN (s, 3600) * 1000;
-}
-
 static JsonObject *
 make_body (TdPollTransport *self,
            GPtrArray       *send,
@@ -248,18 +233,9 @@ request_cb (GObject      *source,
 
   if (status != SOUP_STATUS_OK)
     {
-      TdTransportClose reason = TD_TRANSPORT_CLOSE_REFUSED;
-      gint64 retry = -1;
+      gint64 retry;
+      TdTransportClose reason = td_transport_close_for_answer (G_OBJECT (req->msg), &retry);
 
-      if (status == SOUP_STATUS_UNAUTHORIZED)
-        reason = TD_TRANSPORT_CLOSE_UNAUTHORIZED;
-      else if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-        {
-          reason = TD_TRANSPORT_CLOSE_OVERLOADED;
-          retry = parse_retry_after (req->msg);
-        }
-      else if (status == 429)
-        reason = TD_TRANSPORT_CLOSE_RATE_LIMITED;
       error = g_error_new (TD_CHANNEL_ERROR, TD_CHANNEL_ERROR_FAILED,
                            "the server answered the poll with HTTP %u", status);
       g_debug ("poll: %s", error->message);

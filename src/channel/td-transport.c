@@ -140,3 +140,42 @@ td_transport_new_session (guint timeout_s)
   soup_session_add_feature_by_type (session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
   return G_OBJECT (session);
 }
+
+static gint64
+parse_retry_after (SoupMessage *msg)
+{
+  const char *v = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+  char *end = NULL;
+  gint64 s;
+
+  if (v == NULL)
+    return -1;
+  s = g_ascii_strtoll (v, &end, 10);
+  if (end == v || s < 0)
+    return -1;
+  return MIN (s, 3600) * 1000;
+}
+
+TdTransportClose
+td_transport_close_for_answer (GObject *message,
+                               gint64  *retry_ms)
+{
+  SoupMessage *msg = message != NULL ? SOUP_MESSAGE (message) : NULL;
+  guint status = msg != NULL ? soup_message_get_status (msg) : 0;
+
+  *retry_ms = -1;
+  if (status < 100)
+    return TD_TRANSPORT_CLOSE_ERROR;   /* not answered */
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+      return TD_TRANSPORT_CLOSE_UNAUTHORIZED;
+    case SOUP_STATUS_SERVICE_UNAVAILABLE:
+      *retry_ms = parse_retry_after (msg);
+      return TD_TRANSPORT_CLOSE_OVERLOADED;
+    case 429:   /* Too Many Requests (no name in libsoup 3.2) */
+      return TD_TRANSPORT_CLOSE_RATE_LIMITED;
+    default:
+      return TD_TRANSPORT_CLOSE_REFUSED;
+    }
+}

@@ -94,6 +94,12 @@ void         td_transport_emit_closed    (TdTransport      *self,
 /* A SoupSession fit for a channel: max-conns-per-host ≥ 4,
  * permessage-deflate, the given timeout (s). (transfer full) */
 GObject     *td_transport_new_session (guint timeout_s);
+/* Why an HTTP answer other than the one wanted (@message: a SoupMessage,
+ * nullable) closes a transport: 401 unauthorized, 503 overloaded with
+ * *@retry_ms its Retry-After (ms; -1 if none), 429 rate limited, any other
+ * answer refused, no answer at all an error. */
+TdTransportClose td_transport_close_for_answer (GObject *message,
+                                                gint64  *retry_ms);
 
 /* ---- the two implementations ---- */
 

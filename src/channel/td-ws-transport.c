@@ -63,24 +63,6 @@ finish (TdWsTransport    *self,
   td_transport_emit_closed (TD_TRANSPORT (self), reason, retry_ms, error);
 }
 
-static gint64
-parse_retry_after (SoupMessage *msg)
-{
-  const char *v;
-  gint64 s;
-  char *end = NULL;
-
-  if (msg == NULL)
-    return -1;
-  v = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
-  if (v == NULL)
-    return -1;
-  s = g_ascii_strtoll (v, &end, 10);
-  if (end == v || s < 0)
-    return -1;
-  return MIN (s, 3600) * 1000;
-}
-
 static void
 on_conn_message_cb (SoupWebsocketConnection *conn,
                     int                      type,
@@ -173,22 +155,10 @@ connect_cb (GObject      *source,
   status = self->msg ? soup_message_get_status (self->msg) : 0;
   if (conn == NULL)
     {
-      TdTransportClose reason = TD_TRANSPORT_CLOSE_ERROR;
-      gint64 retry = -1;
+      gint64 retry;
+      /* an answer, even 1xx/2xx, that is not the upgrade: refused */
+      TdTransportClose reason = td_transport_close_for_answer ((GObject *) self->msg, &retry);
 
-      if (status == SOUP_STATUS_UNAUTHORIZED)
-        reason = TD_TRANSPORT_CLOSE_UNAUTHORIZED;
-      else if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-        {
-          reason = TD_TRANSPORT_CLOSE_OVERLOADED;
-          retry = parse_retry_after (self->msg);
-        }
-      else if (status == 429)
-        reason = TD_TRANSPORT_CLOSE_RATE_LIMITED;
-      else if (status >= 300)
-        reason = TD_TRANSPORT_CLOSE_REFUSED;
-      else if (status >= 100 && status < 300)
-        reason = TD_TRANSPORT_CLOSE_REFUSED;   /* answered, but not upgraded */
       g_debug ("ws: connect failed (HTTP %u): %s", status, error->message);
       finish (self, reason, retry, error);
       return;
