@@ -772,6 +772,64 @@ test_websocket_bad_frames_uncompressed (void)
   run_websocket_bad_frames (FALSE);
 }
 
+static void
+not_upgraded_handler (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  static const char page[] = "<html><body>Please log in to the hotel Wi-Fi</body></html>";
+  guint *count = user_data;
+
+  (*count)++;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, sizeof page - 1);
+}
+
+typedef struct
+{
+  Fake      *fake;
+  TdChannel *channel;
+} Fallback;
+
+static gboolean
+online_on_long_poll (gpointer data)
+{
+  Fallback *fb = data;
+
+  return fb->fake->held != NULL && online_and_synced (fb->channel) &&
+         g_strcmp0 (td_channel_get_transport (fb->channel), "long-poll") == 0;
+}
+
+/* A WebSocket upgrade answered with a page instead (a proxy, a captive
+ * portal): refused, and the channel goes on over long-poll at once. */
+static void
+test_websocket_not_upgraded (void)
+{
+  Fake *f = fake_new ();
+  g_autoptr(TdStore) store = td_store_new (NULL, NULL);
+  g_autoptr(TdChannel) channel = td_channel_new (f->url, "token", store, NULL);
+  Fallback fb = { f, channel };
+  guint ws_requests = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  soup_server_remove_handler (f->server, "/v1/ws");
+  soup_server_add_handler (f->server, "/v1/ws", not_upgraded_handler, &ws_requests, NULL);
+  td_channel_start (channel);
+  wait_until (online_on_long_poll, &fb, "online over long-poll");
+  g_assert_cmpuint (ws_requests, ==, 1);
+  g_assert_cmpuint (f->ws_hellos, ==, 0);
+  g_assert_cmpuint (f->poll_hellos, ==, 1);
+  /* soon: no backoff for a refused upgrade (the app's own limits) */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+  td_channel_stop (channel);
+  g_assert_finalize_object (g_steal_pointer (&channel));
+  soup_server_remove_handler (f->server, "/v1/ws");
+  fake_free (f);
+}
+
 /* ---- the shared waits can fail -------------------------------------------------- */
 
 static gboolean
@@ -820,6 +878,7 @@ main (int    argc,
   g_test_add_func ("/tripdesk/channel/poll-protocol", test_poll_protocol);
   g_test_add_func ("/tripdesk/channel/silent-websocket", test_silent_websocket);
   g_test_add_func ("/tripdesk/channel/poll-refusals", test_poll_refusals);
+  g_test_add_func ("/tripdesk/channel/websocket-not-upgraded", test_websocket_not_upgraded);
   g_test_add_func ("/tripdesk/channel/poll-bad-answers", test_poll_bad_answers);
   g_test_add_func ("/tripdesk/channel/websocket-bad-frames", test_websocket_bad_frames);
   g_test_add_func ("/tripdesk/channel/websocket-bad-frames-uncompressed", test_websocket_bad_frames_uncompressed);
