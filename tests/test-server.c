@@ -1491,6 +1491,99 @@ test_shutdown_refuses (void)
   fixture_free (fx);
 }
 
+/* The hub's index of live sessions (operators by merchant, customers by
+ * uid) follows sessions as they come and go: every entitled session gets
+ * each event exactly once, and no other session gets it. */
+static void
+test_fanout_index (void)
+{
+  Fixture *fx = fixture_new (5, 0);
+  WsClient *a1 = ws_client_new (fx, "demo-op-alice");
+  WsClient *a2 = ws_client_new (fx, "demo-op-alice");
+  WsClient *bob = ws_client_new (fx, "demo-op-bob");      /* m_skyline only */
+  WsClient *carol = ws_client_new (fx, "demo-op-carol");  /* m_harbor only */
+  WsClient *c1a = ws_client_new (fx, "demo-cust-1");
+  WsClient *c1b = ws_client_new (fx, "demo-cust-1");
+  WsClient *c2 = ws_client_new (fx, "demo-cust-2");
+  WsClient *a3;
+  WsClient *all[] = { a1, a2, bob, carol, c1a, c1b, c2 };
+  guint from[G_N_ELEMENTS (all)];
+  g_autofree char *line = NULL;
+  g_autofree char *chat = NULL;
+  Count cnt;
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    ws_client_hello (all[i], -1);
+  line = open_line (c1a, "m_lakeside", "inquiry", NULL);
+  g_assert_nonnull (ws_client_expect (a1, "line"));
+  g_assert_nonnull (ws_client_expect (a2, "line"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    from[i] = all[i]->packets->len;
+  send_text (c1a, line, "fanoutindex000000001", "Do you have a late check-out?");
+  g_assert_nonnull (ws_client_expect (c1a, "ack"));
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    ws_client_sync (all[i]);
+  g_assert_cmpuint (count_type (a1->packets, from[0], "msg"), ==, 1);
+  g_assert_cmpuint (count_type (a2->packets, from[1], "msg"), ==, 1);
+  g_assert_cmpuint (count_type (bob->packets, from[2], "msg"), ==, 0);
+  g_assert_cmpuint (count_type (carol->packets, from[3], "msg"), ==, 0);
+  g_assert_cmpuint (count_type (c1a->packets, from[4], "msg"), ==, 1);
+  g_assert_cmpuint (count_type (c1b->packets, from[5], "msg"), ==, 1);
+  g_assert_cmpuint (count_type (c2->packets, from[6], "msg"), ==, 0);
+
+  /* one of Alice's sessions and one of c_1's leave, Alice comes back */
+  ws_client_free (a2);
+  ws_client_free (c1b);
+  cnt.server = fx->server;
+  cnt.n = 5;
+  g_assert_true (iterate_until_fn (sessions_at_most, &cnt, 10));
+  a3 = ws_client_new (fx, "demo-op-alice");
+  ws_client_hello (a3, -1);
+  {
+    WsClient *now[] = { a1, a3, bob, carol, c1a, c2 };
+    guint mark[G_N_ELEMENTS (now)];
+
+    for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+      mark[i] = now[i]->packets->len;
+    send_text (c1a, line, "fanoutindex000000002", "And a taxi to the airport?");
+    g_assert_nonnull (ws_client_expect (c1a, "ack"));
+    for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+      ws_client_sync (now[i]);
+    g_assert_cmpuint (count_type (a1->packets, mark[0], "msg"), ==, 1);
+    g_assert_cmpuint (count_type (a3->packets, mark[1], "msg"), ==, 1);
+    g_assert_cmpuint (count_type (bob->packets, mark[2], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (carol->packets, mark[3], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (c1a->packets, mark[4], "msg"), ==, 1);
+    g_assert_cmpuint (count_type (c2->packets, mark[5], "msg"), ==, 0);
+
+    /* a chat: both customers (the peer too), no operator */
+    chat = open_line (c1a, "c_2", "chat", NULL);
+    g_assert_nonnull (ws_client_expect (c2, "line"));
+    for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+      mark[i] = now[i]->packets->len;
+    send_text (c2, chat, "fanoutindex000000003", "See you at the lobby!");
+    g_assert_nonnull (ws_client_expect (c2, "ack"));
+    for (guint i = 0; i < G_N_ELEMENTS (now); i++)
+      ws_client_sync (now[i]);
+    g_assert_cmpuint (count_type (a1->packets, mark[0], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (a3->packets, mark[1], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (bob->packets, mark[2], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (carol->packets, mark[3], "msg"), ==, 0);
+    g_assert_cmpuint (count_type (c1a->packets, mark[4], "msg"), ==, 1);
+    g_assert_cmpuint (count_type (c2->packets, mark[5], "msg"), ==, 1);
+  }
+
+  ws_client_free (a1);
+  ws_client_free (a3);
+  ws_client_free (bob);
+  ws_client_free (carol);
+  ws_client_free (c1a);
+  ws_client_free (c2);
+  g_assert_cmpuint (td_server_get_n_sessions (fx->server), <=, 6);
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1519,6 +1612,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/websocket-disabled", test_websocket_disabled);
   g_test_add_func ("/tripdesk/server/rate-limit-close", test_rate_limit_close);
   g_test_add_func ("/tripdesk/server/reaping", test_reaping);
+  g_test_add_func ("/tripdesk/server/fanout-index", test_fanout_index);
   g_test_add_func ("/tripdesk/server/shutdown-refuses", test_shutdown_refuses);
   g_test_add_func ("/tripdesk/server/db-refused", test_db_refused);
   g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);
