@@ -12,7 +12,16 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <time.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS_AT
+#define CALLGRIND_DUMP_STATS_AT(name)
+#endif
 
 #include "td-chat-view.h"
 #include "td-line-row.h"
@@ -56,7 +65,9 @@ wait_until (Condition   condition,
             gpointer    data,
             const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  /* TD_SCALE_SLOW=N: N times longer (under valgrind) */
+  int slow = g_getenv ("TD_SCALE_SLOW") ? MAX (1, atoi (g_getenv ("TD_SCALE_SLOW"))) : 1;
+  gint64 deadline = g_get_monotonic_time () + (gint64) slow * 30 * G_USEC_PER_SEC;
 
   while (!condition (data))
     {
@@ -226,6 +237,7 @@ test_window_on_big_cache (void)
   open_ms = ms_since (start);
   g_assert_cmpuint (td_store_get_n_lines (store), >=, 1000);
 
+  CALLGRIND_DUMP_STATS_AT ("store-open");
   /* Nobody answers here: the window works from the cache alone */
   channel = td_channel_new ("http://127.0.0.1:9", "no-token", store, NULL);
   data_start = g_get_monotonic_time ();
@@ -237,6 +249,7 @@ test_window_on_big_cache (void)
   ready.frames_at_start = frames;
   wait_until (window_shows_lines, &ready, "the first frame with lines");
   first_ms = ms_since (start);
+  CALLGRIND_DUMP_STATS_AT ("first-frame");
   data_ms = ms_since (data_start);
   data_cpu = cpu_ms () - data_cpu;
   g_test_message ("first frame with lines after %.0f ms", first_ms);
@@ -261,6 +274,7 @@ test_window_on_big_cache (void)
         g_usleep (200);
   }
   line_ms = ms_since (t);
+  CALLGRIND_DUMP_STATS_AT ("open-line");
   line_cpu = cpu_ms () - line_cpu;
   g_test_message ("line opened and drawn after %.0f ms", line_ms);
 

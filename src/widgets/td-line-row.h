@@ -20,7 +20,8 @@ TdLine    *td_line_row_get_line    (TdLineRow  *self);
 /* Used for the merchant's name under the customer (nullable). */
 void       td_line_row_set_merchant_name (TdLineRow  *self,
                                           const char *name);
-/* Re-renders the relative times against @now_ms (0 = the clock). */
+/* Re-renders the relative times against @now_ms (0 = the clock).  In a
+ * list, a row far from the viewport does nothing until it comes near. */
 void       td_line_row_refresh     (TdLineRow  *self,
                                     gint64      now_ms);
 
@@ -40,7 +41,7 @@ const char *td_busi_get_label      (TdBusi busi);
 /* The waiting badge (how long, coloured by the first-response level). */
 struct _TdSlaBadge *td_line_row_get_sla_badge (TdLineRow *self);
 /* What assistive technologies read for the row (customer, unread, kind,
- * merchant and title, preview, waiting, time). */
+ * merchant and title, preview, waiting, time); NULL while dormant. */
 const char *td_line_row_get_accessible_label (TdLineRow *self);
 /* Whether the row has made its children: in a list, a row far from the
  * viewport has none until it is scrolled near (tests). */

@@ -535,7 +535,8 @@ td_avatar_class_init (TdAvatarClass *klass)
   widget_class->css_changed = td_avatar_css_changed;
   /* libadwaita's avatar rules: the round clip, the colorN gradients */
   gtk_widget_class_set_css_name (widget_class, "avatar");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  /* decoration: the row it sits in says the name */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_PRESENTATION);
 }
 
 static void
