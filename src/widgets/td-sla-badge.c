@@ -258,8 +258,18 @@ td_sla_badge_dup_countdown (TdSlaBadge *self)
 static void
 ensure_layout (TdSlaBadge *self)
 {
-  if (self->layout == NULL)
-    self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
+  PangoAttrList *attrs;
+
+  if (self->layout != NULL)
+    return;
+
+  self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
+  /* tabular digits, as the "numeric" class gives a GtkLabel: the badge
+   * counts seconds and should not wobble */
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (self->layout, attrs);
+  pango_attr_list_unref (attrs);
 }
 
 static void
