@@ -1584,6 +1584,97 @@ test_fanout_index (void)
   fixture_free (fx);
 }
 
+/* The server's permessage-deflate (td-ws-deflate.c) answers offers as
+ * libsoup's own extension did (a small window is the compressor's own
+ * business); a message that inflates beyond 4 MiB closes that connection
+ * with 1009 and costs the server no more than that. */
+static gboolean
+client_closed (gpointer data)
+{
+  return ((WsClient *) data)->closed;
+}
+
+static char *
+upgrade_answer (Fixture    *fx,
+                const char *extensions)
+{
+  g_autoptr(GSocketClient) sc = g_socket_client_new ();
+  g_autoptr(GSocketConnection) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *req = NULL;
+  GInputStream *in;
+  gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  char buf[2048];
+  gssize n = -1;
+
+  raw = g_socket_client_connect_to_host (sc, "127.0.0.1", fx->port, NULL, &error);
+  g_assert_no_error (error);
+  req = g_strdup_printf ("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Protocol: tripdesk.v1\r\nAuthorization: Bearer demo-cust-1\r\n"
+                         "Sec-WebSocket-Extensions: %s\r\n\r\n", fx->port, extensions);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (raw)), req, strlen (req), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (raw));
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (in)))
+        {
+          n = g_input_stream_read (in, buf, sizeof buf - 1, NULL, &error);
+          break;
+        }
+    }
+  g_assert_cmpint (n, >, 12);
+  buf[n] = '\0';
+  return g_strdup (buf);
+}
+
+static void
+test_ws_deflate (void)
+{
+  Fixture *fx = fixture_new (5, 0);
+  WsClient *bomb, *other;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *d = NULL;
+  GString *big;
+
+  a = upgrade_answer (fx, "permessage-deflate; client_max_window_bits");
+  g_assert_true (g_str_has_prefix (a, "HTTP/1.1 101"));
+  g_assert_nonnull (strstr (a, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=15\r\n"));
+  b = upgrade_answer (fx, "permessage-deflate; client_no_context_takeover; server_max_window_bits=10");
+  g_assert_nonnull (strstr (b, "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; "
+                               "server_max_window_bits=10\r\n"));
+  c = upgrade_answer (fx, "permessage-deflate; server_max_window_bits=16");
+  g_assert_true (g_str_has_prefix (c, "HTTP/1.1 400"));
+  d = upgrade_answer (fx, "x-webkit-deflate-frame");
+  g_assert_true (g_str_has_prefix (d, "HTTP/1.1 101"));
+  g_assert_null (strstr (d, "Sec-WebSocket-Extensions"));
+
+  /* 5 MiB of one letter: a few KiB on the wire, too big once inflated */
+  bomb = ws_client_new (fx, "demo-cust-1");
+  other = ws_client_new (fx, "demo-cust-2");
+  ws_client_hello (bomb, -1);
+  ws_client_hello (other, -1);
+  big = g_string_new ("{\"v\":1,\"type\":\"ping\",\"req\":\"");
+  for (guint i = 0; i < 5 * 1024 * 1024; i++)
+    g_string_append_c (big, 'a');
+  g_string_append (big, "\"}");
+  ws_client_send (bomb, big->str);
+  g_string_free (big, TRUE);
+  g_assert_true (iterate_until_fn (client_closed, bomb, TIMEOUT_S));
+  g_assert_cmpuint (bomb->close_code, ==, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+  /* the others go on, compressed both ways */
+  ws_client_sync (other);
+  g_assert_false (other->closed);
+
+  ws_client_free (bomb);
+  ws_client_free (other);
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1613,6 +1704,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/server/rate-limit-close", test_rate_limit_close);
   g_test_add_func ("/tripdesk/server/reaping", test_reaping);
   g_test_add_func ("/tripdesk/server/fanout-index", test_fanout_index);
+  g_test_add_func ("/tripdesk/server/ws-deflate", test_ws_deflate);
   g_test_add_func ("/tripdesk/server/shutdown-refuses", test_shutdown_refuses);
   g_test_add_func ("/tripdesk/server/db-refused", test_db_refused);
   g_test_add_func ("/tripdesk/server/demo-loopback-only", test_demo_loopback_only);

@@ -27,9 +27,10 @@
 #include "td-server-private.h"
 #include "td-server-store.h"
 #include "td-server-stats.h"
+#include "td-ws-deflate.h"
 
 #define POLL_EXPIRY_MS 60000
-#define MAX_WS_PAYLOAD (4 * 1024 * 1024)
+#define MAX_WS_PAYLOAD TD_WS_DEFLATE_MAX_MESSAGE   /* compressed or not */
 #define MAX_POLL_BODY (8 * 1024 * 1024)
 #define WS_BACKLOG_PAGE 1000
 #define FORBIDDEN_LINE "no such line, or not allowed"
@@ -2808,6 +2809,10 @@ td_server_new (const TdServerOptions  *options,
   self->hash_pool = g_thread_pool_new (login_worker, NULL, 2, FALSE, NULL);
 
   self->soup = soup_server_new ("server-header", "tripdesk-server/" VERSION " ", NULL);
+  /* permessage-deflate without a deflate stream per session, and with a
+   * bound on inflating (td-ws-deflate.c) */
+  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_add_websocket_extension (self->soup, TD_TYPE_WS_DEFLATE);
   soup_server_add_handler (self->soup, NULL, default_handler, self, NULL);
   soup_server_add_handler (self->soup, "/healthz", healthz_handler, self, NULL);
   soup_server_add_handler (self->soup, "/v1/login", login_handler, self, NULL);
