@@ -5,9 +5,13 @@
  * tripdesk-server (subprocess, --demo --demo-customers N) holds 1k, 5k and
  * 10k WebSocket sessions of distinct customers (each after hello / welcome /
  * synced), opened by client subprocesses (this program with --hold, at most
- * 2,500 sessions each); the server's RSS growth divided by the sessions is
- * the memory per session, with and without permessage-deflate.  Baseline:
- * a bare libsoup WebSocket echo server holding as many connections.
+ * PER_CHILD sessions each, at nice 10) within a time budget per server
+ * configuration; the server's RSS growth divided by the sessions is the
+ * memory per session, with and without permessage-deflate.  Baseline: a
+ * bare libsoup WebSocket echo server holding as many connections.
+ *
+ * Among the held sessions (bystanders), a probe measures the server's CPU
+ * per message delivered to one operator session, and its CPU while idle.
  *
  * Fan-out: M operator sessions (Alice) in client subprocesses receive K
  * messages sent by customers of m_lakeside: deliveries/s = M × K / time
