@@ -58,6 +58,8 @@ struct _TdChatView
   gint64             customer_read;  /* the customer's read mark */
   guint              typing_timeout_id;
   char              *typing_text;
+  gboolean           folded;
+  gboolean           show_end_title_buttons;
 };
 
 G_DEFINE_FINAL_TYPE (TdChatView, td_chat_view, GTK_TYPE_WIDGET)
@@ -65,6 +67,8 @@ G_DEFINE_FINAL_TYPE (TdChatView, td_chat_view, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_LINE,
+  PROP_FOLDED,
+  PROP_SHOW_END_TITLE_BUTTONS,
   N_PROPS
 };
 
@@ -600,6 +604,28 @@ td_chat_view_set_line (TdChatView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINE]);
 }
 
+gboolean
+td_chat_view_get_folded (TdChatView *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_VIEW (self), FALSE);
+
+  return self->folded;
+}
+
+void
+td_chat_view_set_folded (TdChatView *self,
+                         gboolean    folded)
+{
+  g_return_if_fail (TD_IS_CHAT_VIEW (self));
+
+  folded = !!folded;
+  if (self->folded == folded)
+    return;
+
+  self->folded = folded;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLDED]);
+}
+
 TdLine *
 td_chat_view_get_line (TdChatView *self)
 {
@@ -804,6 +830,37 @@ td_chat_view_get_property (GObject    *object,
     case PROP_LINE:
       g_value_set_object (value, self->line);
       break;
+    case PROP_FOLDED:
+      g_value_set_boolean (value, self->folded);
+      break;
+    case PROP_SHOW_END_TITLE_BUTTONS:
+      g_value_set_boolean (value, self->show_end_title_buttons);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+td_chat_view_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  TdChatView *self = TD_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDED:
+      td_chat_view_set_folded (self, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_END_TITLE_BUTTONS:
+      if (self->show_end_title_buttons != g_value_get_boolean (value))
+        {
+          self->show_end_title_buttons = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -817,10 +874,19 @@ td_chat_view_class_init (TdChatViewClass *klass)
 
   object_class->dispose = td_chat_view_dispose;
   object_class->get_property = td_chat_view_get_property;
+  object_class->set_property = td_chat_view_set_property;
 
   properties[PROP_LINE] =
     g_param_spec_object ("line", NULL, NULL, TD_TYPE_LINE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* the window is folded to one pane: a back button, the window's buttons */
+  properties[PROP_FOLDED] =
+    g_param_spec_boolean ("folded", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* FALSE while another pane (the customer's context) ends the window */
+  properties[PROP_SHOW_END_TITLE_BUTTONS] =
+    g_param_spec_boolean ("show-end-title-buttons", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   object_class->finalize = td_chat_view_finalize;
   widget_class->root = td_chat_view_root;
@@ -858,6 +924,8 @@ td_chat_view_init (TdChatView *self)
   GtkEventController *controller;
   GtkAdjustment *adj;
 
+  /* before the template, whose header binds to it */
+  self->show_end_title_buttons = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->bound_rows = g_hash_table_new (NULL, NULL);

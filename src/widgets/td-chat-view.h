@@ -21,6 +21,11 @@ void         td_chat_view_set_channel      (TdChatView *self,
 void         td_chat_view_set_line         (TdChatView *self,
                                             TdLine     *line);
 TdLine      *td_chat_view_get_line         (TdChatView *self);
+/* The window shows one pane at a time: a back button (win.back) and the
+ * window's buttons in the header. */
+void         td_chat_view_set_folded       (TdChatView *self,
+                                            gboolean    folded);
+gboolean     td_chat_view_get_folded       (TdChatView *self);
 /* The messages shown (nullable). */
 GListModel  *td_chat_view_get_messages     (TdChatView *self);
 TdComposer  *td_chat_view_get_composer     (TdChatView *self);

@@ -125,6 +125,8 @@ struct _TdDashboard
   gint64             sla_started;    /* monotonic µs of the last start, 0: never */
   char              *sla_merchant;   /* the merchant it was computed for */
   gboolean           sla_in_flight;
+
+  gboolean           folded;
 };
 
 G_DEFINE_FINAL_TYPE (TdDashboard, td_dashboard, GTK_TYPE_WIDGET)
@@ -1341,6 +1343,72 @@ td_dashboard_finalize (GObject *object)
   G_OBJECT_CLASS (td_dashboard_parent_class)->finalize (object);
 }
 
+enum {
+  PROP_0,
+  PROP_FOLDED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+gboolean
+td_dashboard_get_folded (TdDashboard *self)
+{
+  g_return_val_if_fail (TD_IS_DASHBOARD (self), FALSE);
+
+  return self->folded;
+}
+
+void
+td_dashboard_set_folded (TdDashboard *self,
+                         gboolean     folded)
+{
+  g_return_if_fail (TD_IS_DASHBOARD (self));
+
+  folded = !!folded;
+  if (self->folded == folded)
+    return;
+
+  self->folded = folded;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLDED]);
+}
+
+static void
+td_dashboard_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TdDashboard *self = TD_DASHBOARD (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDED:
+      g_value_set_boolean (value, self->folded);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+td_dashboard_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  TdDashboard *self = TD_DASHBOARD (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDED:
+      td_dashboard_set_folded (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 td_dashboard_class_init (TdDashboardClass *klass)
 {
@@ -1349,6 +1417,14 @@ td_dashboard_class_init (TdDashboardClass *klass)
 
   object_class->dispose = td_dashboard_dispose;
   object_class->finalize = td_dashboard_finalize;
+  object_class->get_property = td_dashboard_get_property;
+  object_class->set_property = td_dashboard_set_property;
+
+  /* the window is folded to one pane: a back button, the window's buttons */
+  properties[PROP_FOLDED] =
+    g_param_spec_boolean ("folded", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = td_dashboard_map;
   widget_class->unmap = td_dashboard_unmap;
 

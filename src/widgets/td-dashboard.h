@@ -58,6 +58,11 @@ void           td_dashboard_set_channel      (TdDashboard *self,
 void           td_dashboard_set_merchant     (TdDashboard *self,
                                               const char  *merchant_id);
 const char    *td_dashboard_get_merchant     (TdDashboard *self);
+/* The window shows one pane at a time: a back button (win.back) and the
+ * window's buttons in the header. */
+void           td_dashboard_set_folded       (TdDashboard *self,
+                                              gboolean     folded);
+gboolean       td_dashboard_get_folded       (TdDashboard *self);
 /* Asks for fresh figures now (not throttled). */
 void           td_dashboard_refresh          (TdDashboard *self);
 /* Minimum time between two automatic refreshes (ms, default 2000). */

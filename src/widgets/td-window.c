@@ -25,6 +25,8 @@ struct _TdWindow
   GtkStack           *main_stack;
   TdLoginPage        *login_page;
   AdwLeaflet         *leaflet;
+  GtkWidget          *sidebar;
+  GtkWidget          *lines_pane;
   GtkListBox         *views_list;
   GtkListBox         *merchants_list;
   GtkLabel           *connection_label;
@@ -334,6 +336,45 @@ on_merchants_row_selected_cb (TdWindow      *self,
   td_window_set_merchant (self, name && name[0] ? name : NULL);
 }
 
+/* ---- folded (a narrow window shows one pane at a time) ---- */
+
+static void
+on_sidebar_row_activated_cb (TdWindow      *self,
+                             GtkListBoxRow *row,
+                             GtkListBox    *box)
+{
+  if (!adw_leaflet_get_folded (self->leaflet))
+    return;
+
+  adw_leaflet_set_visible_child (self->leaflet,
+                                 self->view == TD_VIEW_DASHBOARD ?
+                                 GTK_WIDGET (self->content_stack) : self->lines_pane);
+}
+
+static void
+on_leaflet_visible_child_cb (TdWindow *self)
+{
+  /* back on the list: the line can be chosen again */
+  if (adw_leaflet_get_folded (self->leaflet) && self->selection != NULL &&
+      adw_leaflet_get_visible_child (self->leaflet) == self->lines_pane)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TdWindow *self = TD_WINDOW (widget);
+
+  /* the dashboard was reached from the sidebar */
+  if (self->view == TD_VIEW_DASHBOARD &&
+      adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->content_stack))
+    adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  else
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
 /* ---- line list ---- */
 
 static void
@@ -376,10 +417,15 @@ on_selected_item_cb (TdWindow           *self,
   /* A line that leaves the view (answered, resolved…) stays open */
   if (line == NULL)
     return;
+  /* the same line again after the list changed: it is on screen already */
+  if (line == td_chat_view_get_line (self->chat_view) &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "chat") == 0 &&
+      adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->content_stack))
+    return;
 
   td_chat_view_set_line (self->chat_view, line);
   gtk_stack_set_visible_child_name (self->content_stack, "chat");
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
 }
 
 static void
@@ -473,6 +519,7 @@ td_window_open_line (TdWindow   *self,
 
   td_chat_view_set_line (self->chat_view, line);
   gtk_stack_set_visible_child_name (self->content_stack, "chat");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
 
   return TRUE;
 }
@@ -758,6 +805,9 @@ td_window_set_view (TdWindow *self,
 
   gtk_stack_set_visible_child_name (self->content_stack,
                                     view == TD_VIEW_DASHBOARD ? "dashboard" : "chat");
+  /* no line chosen beside the dashboard: choosing one opens it */
+  if (view == TD_VIEW_DASHBOARD && self->selection != NULL)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   if (self->view == view)
     return;
 
@@ -959,6 +1009,8 @@ td_window_class_init (TdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TdWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, TdWindow, lines_pane);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, views_list);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, merchants_list);
   gtk_widget_class_bind_template_child (widget_class, TdWindow, connection_label);
@@ -978,10 +1030,13 @@ td_window_class_init (TdWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_mode_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_leaflet_visible_child_cb);
 
   gtk_widget_class_install_action (widget_class, "win.jump", NULL, jump_action);
   gtk_widget_class_install_action (widget_class, "win.previous-line", NULL, previous_line_action);
   gtk_widget_class_install_action (widget_class, "win.next-line", NULL, next_line_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
 }
 
 static void
