@@ -340,7 +340,7 @@ typedef struct
   guint  reached;                /* steps measured (the last may be partial) */
 } HoldResult;
 
-static double budget_s = 70;   /* per server configuration */
+static double budget_s = 80;   /* per server configuration */
 static gboolean probe_only;
 
 static double probe_fanout (BenchServer *server, guint first_customer, gboolean deflate, double *idle_cpu);
@@ -618,7 +618,7 @@ main (int    argc,
     { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "Echo baseline: no protocol", NULL },
     { "operator", 0, 0, G_OPTION_ARG_NONE, &operator, "Sessions of Alice", NULL },
     { "probe", 0, 0, G_OPTION_ARG_NONE, &probe_only, "Only the fan-out among bystanders (tripdesk-server, no deflate)", NULL },
-    { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget_s, "Seconds per server configuration (default 70)", "S" },
+    { "budget", 0, 0, G_OPTION_ARG_DOUBLE, &budget_s, "Seconds per server configuration (default 80)", "S" },
     { "in-flight", 0, 0, G_OPTION_ARG_INT, &in_flight, "Client process: sessions connecting at once", "N" },
     { "echo-server", 0, 0, G_OPTION_ARG_INT, &echo_port, "Run a bare WebSocket echo server", "PORT" },
     { "broadcast-server", 0, 0, G_OPTION_ARG_INT, &broadcast_port, "Run a bare WebSocket broadcast server", "PORT" },
