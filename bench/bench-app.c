@@ -232,6 +232,16 @@ child_main (const char *variant,
     {
       td_widgets_init ();
       td_widgets_load_css (gdk_display_get_default ());
+      /* BENCH_EXTRA_CSS: a style experiment (what does drawing X cost?) */
+      if (g_getenv ("BENCH_EXTRA_CSS"))
+        {
+          GtkCssProvider *extra = gtk_css_provider_new ();
+
+          gtk_css_provider_load_from_data (extra, g_getenv ("BENCH_EXTRA_CSS"), -1);
+          gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (extra),
+                                                      GTK_STYLE_PROVIDER_PRIORITY_USER);
+          g_object_unref (extra);
+        }
       window = GTK_WIDGET (td_window_new (NULL, NULL));
     }
   else

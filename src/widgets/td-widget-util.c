@@ -415,9 +415,6 @@ void
 td_avatar_set_text (TdAvatar   *self,
                     const char *text)
 {
-  char klass[16];
-  guint color;
-
   g_return_if_fail (TD_IS_AVATAR (self));
 
   if (g_strcmp0 (self->text, text) == 0)
@@ -431,21 +428,7 @@ td_avatar_set_text (TdAvatar   *self,
     self->initials = dup_initials (text);
 
   /* the colour libadwaita's AdwAvatar picks for the same text */
-  color = text && text[0] ? g_str_hash (text) % 14 + 1 : 0;
-  if (color != self->color)
-    {
-      if (self->color)
-        {
-          g_snprintf (klass, sizeof klass, "color%u", self->color);
-          gtk_widget_remove_css_class (GTK_WIDGET (self), klass);
-        }
-      self->color = color;
-      if (color)
-        {
-          g_snprintf (klass, sizeof klass, "color%u", color);
-          gtk_widget_add_css_class (GTK_WIDGET (self), klass);
-        }
-    }
+  self->color = text && text[0] ? g_str_hash (text) % 14 + 1 : 0;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -469,16 +452,88 @@ td_avatar_measure (GtkWidget      *widget,
   *minimum = *natural = TD_AVATAR (widget)->size;
 }
 
+/* libadwaita 1.2's avatar.color1…14: gradient top, bottom, initials */
+static const guint32 palette[14][3] = {
+  { 0x83b6ec, 0x337fdc, 0xcfe1f5 }, { 0x7ad9f1, 0x0f9ac8, 0xcaeaf2 },
+  { 0x8de6b1, 0x29ae74, 0xcef8d8 }, { 0xb5e98a, 0x6ab85b, 0xe6f9d7 },
+  { 0xf8e359, 0xd29d09, 0xf9f4e1 }, { 0xffcb62, 0xd68400, 0xffead1 },
+  { 0xffa95a, 0xed5b00, 0xffe5c5 }, { 0xf78773, 0xe62d42, 0xf8d2ce },
+  { 0xe973ab, 0xe33b6a, 0xfac7de }, { 0xcb78d4, 0x9945b5, 0xe7c2e8 },
+  { 0x9e91e8, 0x7a59ca, 0xd5d2f5 }, { 0xe3cf9c, 0xb08952, 0xf2eade },
+  { 0xbe916d, 0x785336, 0xe5d6ca }, { 0xc0bfbc, 0x6e6d71, 0xd8d7d3 },
+};
+
+static void
+add_stop (cairo_pattern_t *pattern,
+          double           offset,
+          guint32          rgb)
+{
+  cairo_pattern_add_color_stop_rgb (pattern, offset,
+                                    ((rgb >> 16) & 0xff) / 255., ((rgb >> 8) & 0xff) / 255., (rgb & 0xff) / 255.);
+}
+
+/* The disc of colour @color at @size × @scale pixels, drawn once.  Not
+ * libadwaita's CSS background, nor drawn every frame: GSK's cairo renderer
+ * fills a gradient under a round edge through a window-sized buffer, every
+ * frame (40 % of a scrolled frame's instructions with a dozen avatars) */
+static GdkTexture *
+get_disc (guint color,
+          int   size,
+          int   scale)
+{
+  static GHashTable *discs;
+  guint key = (color << 20) | ((guint) size << 4) | (guint) MIN (scale, 15);
+  const guint32 *colors = palette[(color ? color : 14) - 1];
+  GdkTexture *texture;
+  cairo_surface_t *surface;
+  cairo_pattern_t *gradient;
+  cairo_t *cr;
+  g_autoptr(GBytes) bytes = NULL;
+  int px = size * scale;
+
+  if (discs == NULL)
+    discs = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  texture = g_hash_table_lookup (discs, GUINT_TO_POINTER (key));
+  if (texture != NULL)
+    return texture;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, px, px);
+  cr = cairo_create (surface);
+  gradient = cairo_pattern_create_linear (0, 0, 0, px);
+  add_stop (gradient, 0, colors[0]);
+  add_stop (gradient, 1, colors[1]);
+  cairo_arc (cr, px / 2., px / 2., px / 2., 0, 2 * G_PI);
+  cairo_set_source (cr, gradient);
+  cairo_fill (cr);
+  cairo_pattern_destroy (gradient);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  bytes = g_bytes_new (cairo_image_surface_get_data (surface),
+                       (gsize) cairo_image_surface_get_stride (surface) * px);
+  texture = gdk_memory_texture_new (px, px, GDK_MEMORY_DEFAULT, bytes,
+                                    cairo_image_surface_get_stride (surface));
+  cairo_surface_destroy (surface);
+  g_hash_table_insert (discs, GUINT_TO_POINTER (key), texture);
+
+  return texture;
+}
+
 static void
 td_avatar_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
 {
   TdAvatar *self = TD_AVATAR (widget);
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  const guint32 *colors = palette[(self->color ? self->color : 14) - 1];
   PangoRectangle ink;
-  GdkRGBA color;
+  GdkRGBA color = {
+    ((colors[2] >> 16) & 0xff) / 255.f, ((colors[2] >> 8) & 0xff) / 255.f, (colors[2] & 0xff) / 255.f, 1
+  };
 
-  /* the circle and its gradient are the CSS background (avatar.colorN) */
+  gtk_snapshot_append_texture (snapshot, get_disc (self->color, self->size, gtk_widget_get_scale_factor (widget)),
+                               &GRAPHENE_RECT_INIT ((w - self->size) / 2.f, (h - self->size) / 2.f,
+                                                    self->size, self->size));
+
   if (self->initials == NULL || self->initials[0] == '\0')
     return;
   if (self->layout == NULL)
@@ -492,9 +547,6 @@ td_avatar_snapshot (GtkWidget   *widget,
       pango_attr_list_unref (attrs);
     }
   pango_layout_get_pixel_extents (self->layout, &ink, NULL);
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((w - ink.width) / 2.f - ink.x,
                                                           (h - ink.height) / 2.f - ink.y));
@@ -533,7 +585,6 @@ td_avatar_class_init (TdAvatarClass *klass)
   widget_class->measure = td_avatar_measure;
   widget_class->snapshot = td_avatar_snapshot;
   widget_class->css_changed = td_avatar_css_changed;
-  /* libadwaita's avatar rules: the round clip, the colorN gradients */
   gtk_widget_class_set_css_name (widget_class, "avatar");
   /* decoration: the row it sits in says the name */
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_PRESENTATION);
@@ -543,7 +594,8 @@ static void
 td_avatar_init (TdAvatar *self)
 {
   self->size = 40;
-  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  /* no overflow clip: the initials fit the circle, and a rounded clip
+   * around text is a window-sized mask in GSK's cairo renderer */
 }
 
 GtkWidget *

@@ -61,7 +61,7 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 /* A round avatar with the initials of a name, in libadwaita's colours for
- * that name (the `avatar.colorN` style classes), drawn by one widget:
+ * that name (AdwAvatar 1.2's gradients), drawn by one widget:
  * AdwAvatar 1.2 is a gizmo, a label and two images, ~0.5 M instructions a
  * row to set its text.  A list row's avatar. */
 #define TD_TYPE_AVATAR (td_avatar_get_type ())
