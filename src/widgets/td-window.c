@@ -152,12 +152,16 @@ update_lines_title (TdWindow *self)
   adw_window_title_set_subtitle (self->lines_title, merchant ? merchant : _("All merchants"));
 }
 
+static void update_lines_page (TdWindow *self);
+
 static void
 refilter (TdWindow *self)
 {
   if (self->filter)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_lines_title (self);
+  /* an empty list that stays empty changes no items */
+  update_lines_page (self);
 }
 
 /* ---- counts (badges) ---- */
@@ -354,8 +358,10 @@ on_sidebar_row_activated_cb (TdWindow      *self,
 static void
 on_leaflet_visible_child_cb (TdWindow *self)
 {
-  /* back on the list: the line can be chosen again */
-  if (adw_leaflet_get_folded (self->leaflet) && self->selection != NULL &&
+  /* back on the list: the line can be chosen again (not while the
+   * template goes away) */
+  if (self->leaflet != NULL && self->lines_pane != NULL && self->selection != NULL &&
+      adw_leaflet_get_folded (self->leaflet) &&
       adw_leaflet_get_visible_child (self->leaflet) == self->lines_pane)
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
@@ -429,14 +435,24 @@ on_selected_item_cb (TdWindow           *self,
 }
 
 static void
+update_lines_page (TdWindow *self)
+{
+  const char *page = "list";
+
+  if (self->sort_model == NULL ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->sort_model)) == 0)
+    page = self->search != NULL ? "no-results" : "empty";
+  gtk_stack_set_visible_child_name (self->lines_stack, page);
+}
+
+static void
 on_sorted_changed_cb (TdWindow   *self,
                       guint       position,
                       guint       removed,
                       guint       added,
                       GListModel *model)
 {
-  gtk_stack_set_visible_child_name (self->lines_stack,
-                                    g_list_model_get_n_items (model) > 0 ? "list" : "empty");
+  update_lines_page (self);
 }
 
 static void
