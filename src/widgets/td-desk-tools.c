@@ -691,6 +691,10 @@ add_shortcuts (TdDeskTools *self)
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
   gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  /* before the focused widget: the composer's text view would take
+   * Ctrl+Shift+A (unselect), Ctrl+Shift+U (Unicode input), Ctrl+Shift+Z
+   * (redo) for itself, and these are the desk's */
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
     {
       GtkShortcut *shortcut =
