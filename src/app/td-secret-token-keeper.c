@@ -116,10 +116,14 @@ on_store_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keeper_error (error, "keep"));
-  else
+  if (secret_password_store_finish (result, &error))
     g_task_return_boolean (task, TRUE);
+  else if (error == NULL)
+    /* libsecret answers a dismissed unlock prompt with FALSE and no error */
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The keyring prompt was dismissed: the login token is not kept");
+  else
+    g_task_return_error (task, keeper_error (error, "keep"));
 }
 
 static void
