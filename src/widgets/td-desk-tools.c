@@ -839,7 +839,13 @@ td_desk_tools_dispose (GObject *object)
   if (self->settings)
     g_clear_signal_handler (&self->settings_id, self->settings);
   if (self->search)
-    gtk_window_destroy (GTK_WINDOW (self->search));
+    {
+      /* A search still running keeps the window alive past the main
+       * window, and GTK 4.8 leaves a destroyed destroy-with-parent
+       * window pointing at its freed parent: let go of it first */
+      gtk_window_set_transient_for (GTK_WINDOW (self->search), NULL);
+      gtk_window_destroy (GTK_WINDOW (self->search));
+    }
   g_clear_object (&self->search);
   g_clear_weak_pointer (&self->dialog);
   g_clear_weak_pointer (&self->preferences);
