@@ -116,6 +116,34 @@ add_msg (TdStore    *store,
 #define HOTEL "{\"name\":\"Lakeside Hotel\",\"city\":\"Hangzhou\",\"checkin\":\"2026-12-20\",\"checkout\":\"2026-12-22\",\"room\":\"Deluxe King\",\"price\":980,\"currency\":\"CNY\"}"
 #define FLIGHT "{\"flight_no\":\"MU5137\",\"from\":\"SHA\",\"to\":\"PEK\",\"depart\":\"2026-12-20T08:00:00+08:00\",\"arrive\":\"2026-12-20T10:15:00+08:00\",\"price\":1150,\"currency\":\"CNY\"}"
 
+typedef struct
+{
+  TdStore *store;
+  gint64   cursor;
+} CommitWait;
+
+static gboolean
+store_committed (gpointer data)
+{
+  CommitWait *w = data;
+  gint64 cursor = 0;
+
+  return td_store_get_committed_cursor (w->store, &cursor) && cursor >= w->cursor;
+}
+
+/* Everything applied so far is on disk and in the store's lines: the
+ * worker has written it when td_store_sync() returns, but the lines are
+ * updated on the main loop (50 ms of it were not always enough on a
+ * loaded machine: a line not found yet) */
+static void
+sync_store (TdStore *store)
+{
+  CommitWait w = { store, next_cursor - 1 };
+
+  td_store_sync (store);
+  wait_until (store_committed, &w, "the cache's commit");
+}
+
 /* Emma: two lines at Lakeside (one resolved with a rating), Li: one line */
 static TdStore *
 make_store (void)
@@ -146,8 +174,7 @@ make_store (void)
   add_msg (store, "ml_li", 1, "c_li", "Li Wei", "text", "{\"text\":\"我想预订酒店的房间\"}", t + MIN_MS);
   add_msg (store, "ml_li", 2, "o_carol", "Carol", "text", "{\"text\":\"好的，请问几位入住？\"}", t + 12 * MIN_MS);
 
-  td_store_sync (store);
-  idle_for (50);
+  sync_store (store);
 
   return store;
 }
@@ -892,8 +919,7 @@ test_window_tools (void)
   for (int i = 2; i <= 90; i++)
     add_msg (store, "ml_long", i, i % 2 ? "c_long" : "o_alice", i % 2 ? "Sam Long" : "Alice", "text",
              "{\"text\":\"filler\"}", td_now_ms () - (100 - i) * MIN_MS);
-  td_store_sync (store);
-  idle_for (500);
+  sync_store (store);
   {
     TdSearchWindow *search_window = td_desk_tools_get_search (tools);
     RevealWait rw = { chat, "the very first question" };
