@@ -602,6 +602,132 @@ test_gallery (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- line rows in a list: recycled, dormant, items replaced, closed ---- */
+
+static gboolean
+on_iterate_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_iterate_timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static TdLine *
+new_waiting_line (guint  i,
+                  gint64 now)
+{
+  g_autofree char *id = g_strdup_printf ("ml_%u", i);
+  g_autofree char *uid = g_strdup_printf ("c_%u", i);
+  g_autofree char *name = g_strdup_printf ("Customer %u", i);
+  TdLine *line = td_line_new (id, uid, "m_lakeside", TD_BUSI_INQUIRY);
+
+  td_line_set_customer_name (line, name);
+  td_line_set_updated (line, now - i * 1000);
+  td_line_set_waiting_since (line, now - 60 * 1000);
+
+  return line;
+}
+
+static void
+on_setup_line_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item)
+{
+  gtk_list_item_set_child (item, td_line_row_new ());
+}
+
+static void
+on_bind_line_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item)
+{
+  td_line_row_set_merchant_name (TD_LINE_ROW (gtk_list_item_get_child (item)), "Lakeside Hotel");
+  td_line_row_set_line (TD_LINE_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
+}
+
+static void
+on_unbind_line_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item)
+{
+  td_line_row_set_line (TD_LINE_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* The shared ticks hold the rows and badges on screen by plain pointers:
+ * whatever happens to the rows (scrolled away and recycled, dormant or
+ * stale, their items replaced, the window closed with both ticks
+ * running), none may stay in a tick once it is gone */
+static void
+test_line_rows_lifetime (void)
+{
+  GListStore *lines = g_list_store_new (TD_TYPE_LINE);
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *view;
+  GtkAdjustment *adj;
+  gint64 now = td_now_ms ();
+  gpointer alive = window;
+
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr(TdLine) line = new_waiting_line (i, now);
+
+      g_list_store_append (lines, line);
+    }
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_line_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_line_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_line_cb), NULL);
+  view = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (lines)))),
+                            factory);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_set_default_size (GTK_WINDOW (window), 420, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_for (300);
+  g_assert_cmpuint (td_line_row_get_n_ticking (), >, 0);
+  g_assert_cmpuint (td_sla_badge_get_n_ticking (), >, 0);
+
+  /* far down and back, items replaced and removed under the rows */
+  adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  for (guint step = 0; step < 8; step++)
+    {
+      g_autoptr(TdLine) line = new_waiting_line (1000 + step, now);
+
+      gtk_adjustment_set_value (adj, (step % 2 ? 0.1 : 0.7) * gtk_adjustment_get_upper (adj));
+      iterate_for (40);
+      if (g_list_model_get_n_items (G_LIST_MODEL (lines)) >= step * 7 + 5)
+        g_list_store_splice (lines, step * 7, 5, (gpointer *) &line, 1);
+      if (step == 5)
+        g_list_store_remove_all (lines);
+      if (step == 6)
+        for (guint i = 0; i < 300; i++)
+          {
+            g_autoptr(TdLine) more = new_waiting_line (2000 + i, now);
+
+            g_list_store_append (lines, more);
+          }
+      iterate_for (40);
+    }
+  g_assert_cmpuint (td_line_row_get_n_ticking (), >, 0);
+
+  /* closed with both ticks running */
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (guint i = 0; alive != NULL && i < 100; i++)
+    iterate_for (10);
+  g_assert_null (alive);
+  g_assert_cmpuint (td_line_row_get_n_ticking (), ==, 0);
+  g_assert_cmpuint (td_sla_badge_get_n_ticking (), ==, 0);
+  g_assert_finalize_object (lines);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -620,6 +746,7 @@ main (int   argc,
   g_test_add_func ("/tripdesk/widgets/composer", test_composer);
   g_test_add_func ("/tripdesk/widgets/composer-typing", test_composer_typing);
   g_test_add_func ("/tripdesk/widgets/line-row", test_line_row);
+  g_test_add_func ("/tripdesk/widgets/line-rows-lifetime", test_line_rows_lifetime);
   g_test_add_func ("/tripdesk/widgets/format", test_format);
   g_test_add_func ("/tripdesk/widgets/gallery", test_gallery);
 
