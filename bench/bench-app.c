@@ -212,6 +212,56 @@ has_lines (TdWindow *window)
   return lines && g_list_model_get_n_items (lines) > 0;
 }
 
+/* Opens the line with the most messages and scrolls its chat: the message
+ * rows (avatar, name, time, the kind's widget).  Figures on stderr and,
+ * under callgrind, the phases "chat-open" and "chat-scroll". */
+static void
+scroll_chat (TdWindow *window)
+{
+  GListModel *lines = td_window_get_lines (window);
+  TdChatView *chat = td_window_get_chat_view (window);
+  g_autoptr(TdLine) busiest = NULL;
+  GtkWidget *list = NULL;
+  GListModel *messages;
+  ChildResult res = { 0, };
+  guint n = 0;
+  double end;
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(TdLine) line = g_list_model_get_item (lines, i);
+
+      if (busiest == NULL || td_line_get_last_seq (line) > td_line_get_last_seq (busiest))
+        g_set_object (&busiest, line);
+    }
+  if (busiest == NULL || !td_window_open_line (window, td_line_get_id (busiest)))
+    {
+      g_printerr ("bench-app: no line to open in the chat\n");
+      return;
+    }
+  end = bench_now () + 30 * timeout_scale;
+  while (((messages = td_chat_view_get_messages (chat)) == NULL || g_list_model_get_n_items (messages) == 0) &&
+         bench_now () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (200);
+  iterate_until_frames (frames + 2, 30);
+  CALLGRIND_DUMP_STATS_AT ("chat-open");
+
+  find_list (GTK_WIDGET (chat), &list, &n);
+  if (list == NULL || messages == NULL)
+    {
+      g_printerr ("bench-app: no messages in the chat\n");
+      return;
+    }
+  scroll (gtk_widget_get_ancestor (list, GTK_TYPE_WINDOW), list,
+          quick ? SCROLL_STEPS_QUICK : SCROLL_STEPS_FULL, &res);
+  CALLGRIND_DUMP_STATS_AT ("chat-scroll");
+  g_printerr ("bench-app: chat of %s (%u messages shown): scroll step p50 %.2f p95 %.2f ms, "
+              "frame work p50 %.2f p95 %.2f ms\n",
+              td_line_get_id (busiest), g_list_model_get_n_items (messages),
+              res.step_p50, res.step_p95, res.work_p50, res.work_p95);
+}
+
 static int
 child_main (const char *variant,
             const char *fixture,
@@ -331,6 +381,8 @@ child_main (const char *variant,
   CALLGRIND_DUMP_STATS_AT ("scroll");
   res.rss_scrolled_kb = bench_rss_kb (0);
   res.anon_scrolled_kb = bench_rss_anon_kb (0);
+  if (tripdesk)
+    scroll_chat (TD_WINDOW (window));
 
   printf ("result %.2f %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
           " %.2f %.2f %.2f %.2f %.2f %.3f %.3f %.3f %u %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %.2f\n",

@@ -10,8 +10,10 @@
 
 #include <adwaita.h>
 
+#include "td-message-row.h"
 #include "td-server.h"
 #include "td-test-e2e.h"
+#include "td-widget-util.h"
 #include "td-widgets.h"
 #include "td-window.h"
 
@@ -728,6 +730,141 @@ test_no_matching_lines (Fixture       *f,
   g_assert_true (gtk_widget_get_mapped (gtk_stack_get_visible_child (f->lines_stack)));
 }
 
+/* ---- the chat's avatars ---- */
+
+static void
+on_after_paint_count_cb (GdkFrameClock *clock,
+                         guint         *count)
+{
+  (*count)++;
+}
+
+static gboolean
+painted_once (gpointer data)
+{
+  return *(guint *) data >= 1;
+}
+
+static gboolean
+painted_twice (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* The whole screen (the window is alone on it): an optional artifact */
+static void
+screen_png (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  const char *argv[] = { import, "-window", "root", path, NULL };
+  GList *toplevels = gtk_window_list_toplevels ();
+  GdkFrameClock *clock = toplevels ? gtk_widget_get_frame_clock (toplevels->data) : NULL;
+  guint paints = 0;
+
+  g_list_free (toplevels);
+  if (import == NULL || g_getenv ("DISPLAY") == NULL || clock == NULL)
+    return;
+  /* what the last change made is on screen */
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_count_cb), &paints);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  wait_until (painted_once, &paints, "a frame");
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  wait_until (painted_twice, &paints, "two frames");
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint_count_cb, &paints);
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+}
+
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *rows)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (TD_IS_MESSAGE_ROW (child))
+      g_ptr_array_add (rows, child);
+    else
+      collect_rows (child, rows);
+}
+
+typedef struct
+{
+  TdChatView *chat;
+  guint       n;
+} RowsWait;
+
+static gboolean
+rows_shown (gpointer data)
+{
+  RowsWait *w = data;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect_rows (GTK_WIDGET (w->chat), rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *avatar = find_type (rows->pdata[i], TD_TYPE_AVATAR);
+
+      if (!gtk_widget_get_mapped (rows->pdata[i]) ||
+          td_message_row_get_message (rows->pdata[i]) == NULL ||
+          (avatar && gtk_widget_get_visible (avatar) && gtk_widget_get_width (avatar) == 0))
+        return FALSE;
+    }
+
+  return rows->len >= w->n;
+}
+
+/* The message rows' avatars: TdAvatar (one widget, its disc drawn once),
+ * the sender's initials, only beside the customer's messages */
+static void
+test_chat_avatars (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  RowsWait rw = { f->chat, 2 };
+  guint incoming = 0, own = 0;
+
+  g_free (td_channel_send_text (f->alice.channel, f->emma_line, "Yes, it is."));
+  td_test_wait_text (f->alice.store, f->emma_line, "Yes, it is.");
+  click_line (f, f->emma_line);
+  wait_until (rows_shown, &rw, "the chat's rows");
+  screen_png ("narrow-chat-light.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  screen_png ("narrow-chat-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  collect_rows (GTK_WIDGET (f->chat), rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TdMessage *m = td_message_row_get_message (rows->pdata[i]);
+      GtkWidget *avatar;
+      const char *name = td_message_get_sender_name (m);
+
+      /* no AdwAvatar left */
+      g_assert_null (find_type (rows->pdata[i], ADW_TYPE_AVATAR));
+      avatar = find_type (rows->pdata[i], TD_TYPE_AVATAR);
+      g_assert_nonnull (avatar);
+      g_assert_cmpint (gtk_widget_get_width (avatar), ==, (gtk_widget_get_visible (avatar) ? 32 : 0));
+      if (td_message_get_sender_role (m) == TD_ROLE_OPERATOR)
+        {
+          g_assert_false (gtk_widget_get_visible (avatar));
+          own++;
+        }
+      else
+        {
+          g_assert_true (gtk_widget_get_visible (avatar));
+          g_autofree char *first = NULL;
+
+          g_assert_nonnull (name);
+          first = g_utf8_strup (name, g_utf8_next_char (name) - name);
+          g_assert_nonnull (td_avatar_get_initials (TD_AVATAR (avatar)));
+          g_assert_true (g_str_has_prefix (td_avatar_get_initials (TD_AVATAR (avatar)), first));
+          incoming++;
+        }
+    }
+  g_assert_cmpuint (incoming, >=, 1);
+  g_assert_cmpuint (own, >=, 1);
+}
+
 /* ---- the shortcuts window (Ctrl+?) ---- */
 
 static gboolean
@@ -796,6 +933,7 @@ main (int   argc,
   ADD ("title-buttons", test_title_buttons);
   ADD ("dashboard-stays", test_dashboard_stays);
   ADD ("no-matching-lines", test_no_matching_lines);
+  ADD ("chat-avatars", test_chat_avatars);
   ADD ("shortcuts-window", test_shortcuts_window);
 #undef ADD
 

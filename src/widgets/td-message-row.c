@@ -19,7 +19,7 @@ struct _TdMessageRow
   GtkWidget   parent_instance;
 
   GtkBox     *box;
-  AdwAvatar  *avatar;
+  TdAvatar   *avatar;      /* first in box */
   GtkBox     *column;
   GtkBox     *header;
   GtkLabel   *sender;
@@ -115,7 +115,7 @@ update (TdMessageRow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->avatar), !own && !system);
   gtk_widget_set_visible (GTK_WIDGET (self->header), !system);
-  adw_avatar_set_text (self->avatar, name);
+  td_avatar_set_text (self->avatar, name);
 
   gtk_label_set_text (self->sender, name && name[0] ? name : td_message_get_sender_id (message));
   time = td_format_message_time (td_message_get_ts (message),
@@ -242,11 +242,9 @@ td_message_row_class_init (TdMessageRowClass *klass)
   signals[DISCARD] = g_signal_new ("discard", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, TD_TYPE_MESSAGE);
 
-  g_type_ensure (ADW_TYPE_AVATAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/tripdesk/Tripdesk/td-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TdMessageRow, box);
-  gtk_widget_class_bind_template_child (widget_class, TdMessageRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, TdMessageRow, column);
   gtk_widget_class_bind_template_child (widget_class, TdMessageRow, header);
   gtk_widget_class_bind_template_child (widget_class, TdMessageRow, sender);
@@ -263,10 +261,21 @@ td_message_row_class_init (TdMessageRowClass *klass)
   gtk_widget_class_set_css_name (widget_class, "messagerow");
 }
 
+#define AVATAR_SIZE 32
+
 static void
 td_message_row_init (TdMessageRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* TdAvatar, as in the line rows: AdwAvatar's gradient under a round
+   * edge costs GSK's cairo renderer a window-sized buffer per avatar on
+   * screen, every frame.  Its colour is AdwAvatar's for the same name; it
+   * is presentation (the sender's name is the label beside it). */
+  self->avatar = TD_AVATAR (td_avatar_new (AVATAR_SIZE));
+  gtk_widget_set_valign (GTK_WIDGET (self->avatar), GTK_ALIGN_START);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->avatar), 2);
+  gtk_box_prepend (self->box, GTK_WIDGET (self->avatar));
 }
 
 GtkWidget *
