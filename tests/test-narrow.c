@@ -430,6 +430,90 @@ fixture_tear_down (Fixture       *f,
   g_free (f->noah_line);
 }
 
+/* ---- screenshots ---- */
+
+static void
+on_after_paint_count_cb (GdkFrameClock *clock,
+                         guint         *count)
+{
+  (*count)++;
+}
+
+static gboolean
+painted_once (gpointer data)
+{
+  return *(guint *) data >= 1;
+}
+
+static gboolean
+painted_twice (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* The whole screen (the window is alone on it): an optional artifact */
+static void
+screen_png (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  const char *argv[] = { import, "-window", "root", path, NULL };
+  GList *toplevels = gtk_window_list_toplevels ();
+  GdkFrameClock *clock = toplevels ? gtk_widget_get_frame_clock (toplevels->data) : NULL;
+  guint paints = 0;
+
+  g_list_free (toplevels);
+  if (import == NULL || g_getenv ("DISPLAY") == NULL || clock == NULL)
+    return;
+  /* what the last change made is on screen */
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_count_cb), &paints);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  wait_until (painted_once, &paints, "a frame");
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  wait_until (painted_twice, &paints, "two frames");
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint_count_cb, &paints);
+  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, NULL, NULL))
+    g_test_message ("screenshot: %s", path);
+}
+
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *rows)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (TD_IS_MESSAGE_ROW (child))
+      g_ptr_array_add (rows, child);
+    else
+      collect_rows (child, rows);
+}
+
+typedef struct
+{
+  TdChatView *chat;
+  guint       n;
+} RowsWait;
+
+static gboolean
+rows_shown (gpointer data)
+{
+  RowsWait *w = data;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect_rows (GTK_WIDGET (w->chat), rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *avatar = find_type (rows->pdata[i], TD_TYPE_AVATAR);
+
+      if (!gtk_widget_get_mapped (rows->pdata[i]) ||
+          td_message_row_get_message (rows->pdata[i]) == NULL ||
+          (avatar && gtk_widget_get_visible (avatar) && gtk_widget_get_width (avatar) == 0))
+        return FALSE;
+    }
+
+  return rows->len >= w->n;
+}
+
 /* ---- tests ---- */
 
 /* Wide: nothing folds, sidebar, lines and chat side by side, no back
@@ -471,16 +555,20 @@ test_folded_lines (Fixture       *f,
   /* nothing chosen yet: the sidebar */
   assert_shows (f, f->sidebar);
   assert_back_buttons (f, TRUE);
+  screen_png ("narrow-folded-sidebar.png");
 
   click_view (f, TD_VIEW_ALL_OPEN);
   assert_shows (f, f->lines_pane);
   g_assert_cmpuint (gtk_single_selection_get_selected (f->selection), ==, GTK_INVALID_LIST_POSITION);
+
+  screen_png ("narrow-folded-lines.png");
 
   click_line (f, f->emma_line);
   assert_shows (f, f->content);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (f->content_stack), ==, "chat");
   g_assert_cmpstr (td_line_get_id (td_chat_view_get_line (f->chat)), ==, f->emma_line);
   g_assert_true (td_chat_view_get_folded (f->chat));
+  screen_png ("narrow-folded-chat.png");
 
   /* back on the list: nothing selected, so the same line opens again */
   back (f);
@@ -547,6 +635,7 @@ test_folded_dashboard (Fixture       *f,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (f->content_stack), ==, "dashboard");
   g_assert_true (td_dashboard_get_folded (f->dashboard));
   g_assert_true (gtk_widget_get_visible (find_back_button (GTK_WIDGET (f->dashboard))));
+  screen_png ("narrow-folded-dashboard.png");
 
   /* reached from the sidebar: back goes there, not to the line list */
   back (f);
@@ -728,91 +817,10 @@ test_no_matching_lines (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (f->search_entry), "nobody by this name");
   wait_until (stack_shows, &sw, "No Matching Lines, folded");
   g_assert_true (gtk_widget_get_mapped (gtk_stack_get_visible_child (f->lines_stack)));
+  screen_png ("narrow-no-matching-lines.png");
 }
 
 /* ---- the chat's avatars ---- */
-
-static void
-on_after_paint_count_cb (GdkFrameClock *clock,
-                         guint         *count)
-{
-  (*count)++;
-}
-
-static gboolean
-painted_once (gpointer data)
-{
-  return *(guint *) data >= 1;
-}
-
-static gboolean
-painted_twice (gpointer data)
-{
-  return *(guint *) data >= 2;
-}
-
-/* The whole screen (the window is alone on it): an optional artifact */
-static void
-screen_png (const char *name)
-{
-  g_autofree char *import = g_find_program_in_path ("import");
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  const char *argv[] = { import, "-window", "root", path, NULL };
-  GList *toplevels = gtk_window_list_toplevels ();
-  GdkFrameClock *clock = toplevels ? gtk_widget_get_frame_clock (toplevels->data) : NULL;
-  guint paints = 0;
-
-  g_list_free (toplevels);
-  if (import == NULL || g_getenv ("DISPLAY") == NULL || clock == NULL)
-    return;
-  /* what the last change made is on screen */
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_count_cb), &paints);
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
-  wait_until (painted_once, &paints, "a frame");
-  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
-  wait_until (painted_twice, &paints, "two frames");
-  g_signal_handlers_disconnect_by_func (clock, on_after_paint_count_cb, &paints);
-  if (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, NULL, NULL, NULL, NULL))
-    g_test_message ("screenshot: %s", path);
-}
-
-static void
-collect_rows (GtkWidget *widget,
-              GPtrArray *rows)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    if (TD_IS_MESSAGE_ROW (child))
-      g_ptr_array_add (rows, child);
-    else
-      collect_rows (child, rows);
-}
-
-typedef struct
-{
-  TdChatView *chat;
-  guint       n;
-} RowsWait;
-
-static gboolean
-rows_shown (gpointer data)
-{
-  RowsWait *w = data;
-  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
-
-  collect_rows (GTK_WIDGET (w->chat), rows);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      GtkWidget *avatar = find_type (rows->pdata[i], TD_TYPE_AVATAR);
-
-      if (!gtk_widget_get_mapped (rows->pdata[i]) ||
-          td_message_row_get_message (rows->pdata[i]) == NULL ||
-          (avatar && gtk_widget_get_visible (avatar) && gtk_widget_get_width (avatar) == 0))
-        return FALSE;
-    }
-
-  return rows->len >= w->n;
-}
 
 /* The message rows' avatars: TdAvatar (one widget, its disc drawn once),
  * the sender's initials, only beside the customer's messages */
