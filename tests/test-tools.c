@@ -504,6 +504,16 @@ search (TdSearchWindow *window,
   wait_until (search_settled, window, query);
 }
 
+/* counts the searches that found something (the entry is cleared later,
+ * which searches for nothing) */
+static void
+count_found_cb (guint          *n,
+                TdSearchWindow *window)
+{
+  if (g_list_model_get_n_items (td_search_window_get_results (window)) > 0)
+    (*n)++;
+}
+
 static void
 on_open_message_cb (TdSearchWindow *window,
                     TdMessage      *message,
@@ -924,9 +934,18 @@ test_window_tools (void)
     TdSearchWindow *search_window = td_desk_tools_get_search (tools);
     RevealWait rw = { chat, "the very first question" };
 
+    guint n_searched = 0;
+    gulong handler = g_signal_connect_swapped (search_window, "searched",
+                                               G_CALLBACK (count_found_cb), &n_searched);
+
     gtk_window_present (GTK_WINDOW (search_window));
     search (search_window, "very first");
     g_assert_cmpuint (g_list_model_get_n_items (td_search_window_get_results (search_window)), ==, 2);
+    /* the entry's delayed search-changed that follows set_query() does
+     * not search the same query again */
+    idle_for (400);
+    g_assert_cmpuint (n_searched, ==, 1);
+    g_signal_handler_disconnect (search_window, handler);
     td_search_window_activate (search_window, 1);
     wait_until (chat_shows, &rw, "the old message in the chat");
     g_assert_cmpuint (g_list_model_get_n_items (td_chat_view_get_messages (chat)), >, 50);

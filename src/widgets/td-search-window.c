@@ -268,6 +268,13 @@ static void
 on_entry_changed_cb (TdSearchWindow *self,
                      GtkSearchEntry *entry)
 {
+  g_autofree char *stripped = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+  /* set_query() puts its text into the entry, whose delayed
+   * search-changed follows: the same query is not searched again */
+  if (g_strcmp0 (stripped[0] != '\0' ? stripped : NULL, self->query) == 0)
+    return;
+
   td_search_window_set_query (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
