@@ -659,6 +659,19 @@ on_unbind_line_cb (GtkSignalListItemFactory *factory,
   td_line_row_set_line (TD_LINE_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+/* GTK 4.8's list view warns when a scroll lands while the model just
+ * changed under it (the adjustment's range is a frame old): that is the
+ * list's own business, not the rows' */
+static gboolean
+ignore_scroll_warning (const char     *log_domain,
+                       GLogLevelFlags  log_level,
+                       const char     *message,
+                       gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "Gtk") == 0 &&
+           strstr (message, "failed to scroll to given position") != NULL);
+}
+
 /* The shared ticks hold the rows and badges on screen by plain pointers:
  * whatever happens to the rows (scrolled away and recycled, dormant or
  * stale, their items replaced, the window closed with both ticks
@@ -675,6 +688,7 @@ test_line_rows_lifetime (void)
   gint64 now = td_now_ms ();
   gpointer alive = window;
 
+  g_test_log_set_fatal_handler (ignore_scroll_warning, NULL);
   for (guint i = 0; i < 600; i++)
     {
       g_autoptr(TdLine) line = new_waiting_line (i, now);
@@ -726,6 +740,7 @@ test_line_rows_lifetime (void)
   g_assert_cmpuint (td_line_row_get_n_ticking (), ==, 0);
   g_assert_cmpuint (td_sla_badge_get_n_ticking (), ==, 0);
   g_assert_finalize_object (lines);
+  g_test_log_set_fatal_handler (NULL, NULL);
 }
 
 int
