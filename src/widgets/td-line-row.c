@@ -77,16 +77,17 @@ static void watch_scrolling (TdLineRow *self,
 
 /* ---- the shared tick: relative times of the rows on screen ---- */
 
-static GPtrArray *ticking;
-static guint tick_id;
+static gboolean on_tick_cb (gpointer data);
+
+static TdTicker ticker = TD_TICKER_INIT (REFRESH_S, "[tripdesk] line rows", on_tick_cb);
 
 static gboolean
 on_tick_cb (gpointer data)
 {
   gint64 now = td_now_ms ();
 
-  for (guint i = 0; i < ticking->len; i++)
-    td_line_row_refresh (g_ptr_array_index (ticking, i), now);
+  for (guint i = 0; i < ticker.members->len; i++)
+    td_line_row_refresh (g_ptr_array_index (ticker.members, i), now);
 
   return G_SOURCE_CONTINUE;
 }
@@ -95,30 +96,13 @@ static void
 set_ticking (TdLineRow *self,
              gboolean   on)
 {
-  if (ticking == NULL)
-    ticking = g_ptr_array_new ();
-
-  if (!on)
-    {
-      if (g_ptr_array_remove_fast (ticking, self) && ticking->len == 0)
-        g_clear_handle_id (&tick_id, g_source_remove);
-      return;
-    }
-
-  if (g_ptr_array_find (ticking, self, NULL))
-    return;
-  g_ptr_array_add (ticking, self);
-  if (tick_id == 0)
-    {
-      tick_id = g_timeout_add_seconds (REFRESH_S, on_tick_cb, NULL);
-      g_source_set_name_by_id (tick_id, "[tripdesk] line rows");
-    }
+  td_ticker_set (&ticker, self, on);
 }
 
 guint
 td_line_row_get_n_ticking (void)
 {
-  return ticking ? ticking->len : 0;
+  return td_ticker_get_size (&ticker);
 }
 
 const char *

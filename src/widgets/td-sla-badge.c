@@ -37,12 +37,15 @@ static const char *classes[] = { "sla-ok", "sla-warning", "sla-critical", "sla-b
 
 /* ---- the shared tick ---- */
 
-static GPtrArray *shown;   /* the badges on screen that count */
-static guint tick_id;
+static gboolean on_tick_cb (gpointer data);
+
+/* the badges on screen that count */
+static TdTicker ticker = TD_TICKER_INIT (1, "[tripdesk] SLA badges", on_tick_cb);
 
 static gboolean
 on_tick_cb (gpointer data)
 {
+  GPtrArray *shown = ticker.members;
   /* a copy: a refresh may hide a badge */
   g_autoptr(GPtrArray) now = g_ptr_array_new_full (shown->len, g_object_unref);
 
@@ -58,30 +61,13 @@ static void
 set_ticking (TdSlaBadge *self,
              gboolean    on)
 {
-  if (shown == NULL)
-    shown = g_ptr_array_new ();
-
-  if (!on)
-    {
-      if (g_ptr_array_remove_fast (shown, self) && shown->len == 0)
-        g_clear_handle_id (&tick_id, g_source_remove);
-      return;
-    }
-
-  if (g_ptr_array_find (shown, self, NULL))
-    return;
-  g_ptr_array_add (shown, self);
-  if (tick_id == 0)
-    {
-      tick_id = g_timeout_add_seconds (1, on_tick_cb, NULL);
-      g_source_set_name_by_id (tick_id, "[tripdesk] SLA badges");
-    }
+  td_ticker_set (&ticker, self, on);
 }
 
 guint
 td_sla_badge_get_n_ticking (void)
 {
-  return shown ? shown->len : 0;
+  return td_ticker_get_size (&ticker);
 }
 
 /* ---- text ---- */

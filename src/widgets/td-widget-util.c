@@ -606,3 +606,36 @@ td_avatar_new (int size)
   self->size = MAX (size, 1);
   return GTK_WIDGET (self);
 }
+
+/* ---- TdTicker ---- */
+
+void
+td_ticker_set (TdTicker *ticker,
+               gpointer  member,
+               gboolean  on)
+{
+  if (ticker->members == NULL)
+    ticker->members = g_ptr_array_new ();
+
+  if (!on)
+    {
+      if (g_ptr_array_remove_fast (ticker->members, member) && ticker->members->len == 0)
+        g_clear_handle_id (&ticker->id, g_source_remove);
+      return;
+    }
+
+  if (g_ptr_array_find (ticker->members, member, NULL))
+    return;
+  g_ptr_array_add (ticker->members, member);
+  if (ticker->id == 0)
+    {
+      ticker->id = g_timeout_add_seconds (ticker->interval_s, ticker->func, NULL);
+      g_source_set_name_by_id (ticker->id, ticker->name);
+    }
+}
+
+guint
+td_ticker_get_size (TdTicker *ticker)
+{
+  return ticker->members ? ticker->members->len : 0;
+}

@@ -72,4 +72,27 @@ GtkWidget  *td_avatar_new          (int         size);
 void        td_avatar_set_text     (TdAvatar   *self,
                                     const char *text);
 const char *td_avatar_get_initials (TdAvatar   *self);
+/*
+ * TdTicker: one shared timer for many widgets (rows, badges) instead of
+ * a source each.  @func (NULL data) walks ticker->members; the timer runs
+ * while there is a member and is removed with the last one.
+ */
+typedef struct
+{
+  GPtrArray   *members;     /* borrowed pointers */
+  guint        id;
+  guint        interval_s;
+  const char  *name;
+  GSourceFunc  func;        /* must return G_SOURCE_CONTINUE */
+} TdTicker;
+
+#define TD_TICKER_INIT(interval_s, name, func) { NULL, 0, (interval_s), (name), (func) }
+
+/* Adds (@on) or removes @member; starts or stops the timer. */
+void td_ticker_set       (TdTicker *ticker,
+                          gpointer  member,
+                          gboolean  on);
+/* Members now. */
+guint td_ticker_get_size (TdTicker *ticker);
+
 G_END_DECLS
