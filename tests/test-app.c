@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "td-application.h"
+#include "td-test-e2e.h"
 #include "td-chat-view.h"
 #include "td-composer.h"
 #include "td-line-list.h"
@@ -23,24 +24,11 @@ static GSubprocess *mock;
 
 /* ---- helpers ---- */
 
-typedef gboolean (*Condition) (gpointer data);
+typedef TdTestCondFunc Condition;
 
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
+/* blocks between events, never sleeps; fails the test on timeout */
+#define wait_until(condition, data, what) \
+  td_test_wait_until (NULL, (condition), (data), TIMEOUT_S * 1000, (what))
 
 static GDBusConnection *
 session_bus (void)
@@ -915,18 +903,7 @@ busy_line (gpointer data)
   return FALSE;
 }
 
-static void
-idle_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
+#define idle_for(ms) td_test_iterate_for (NULL, (ms))
 
 /* The demo window with a simulated traveller answered: a test artifact */
 static void

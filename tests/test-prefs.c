@@ -12,6 +12,7 @@
 
 #include "td-about.h"
 #include "td-application.h"
+#include "td-test-e2e.h"
 #include "td-notifier.h"
 #include "td-preferences-window.h"
 #include "td-server.h"
@@ -28,37 +29,13 @@ static TdChannel *alice;   /* the operator: m_lakeside and m_skyline */
 
 /* ---- helpers ---- */
 
-typedef gboolean (*Condition) (gpointer data);
+typedef TdTestCondFunc Condition;
 
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+/* blocks between events, never sleeps; fails the test on timeout */
+#define wait_until(condition, data, what) \
+  td_test_wait_until (NULL, (condition), (data), TIMEOUT_S * 1000, (what))
 
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
-
-static void
-idle_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
+#define idle_for(ms) td_test_iterate_for (NULL, (ms))
 
 static GDBusConnection *
 session_bus (void)

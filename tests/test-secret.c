@@ -19,6 +19,7 @@
 #include <libsecret/secret.h>
 
 #include "td-application.h"
+#include "td-test-e2e.h"
 #include "td-server.h"
 #include "td-token-keeper.h"
 #include "td-widgets.h"
@@ -33,24 +34,11 @@ static TdApplication *app;
 
 /* ---- helpers ---- */
 
-typedef gboolean (*Condition) (gpointer data);
+typedef TdTestCondFunc Condition;
 
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (2000);
-    }
-}
+/* blocks between events, never sleeps; fails the test on timeout */
+#define wait_until(condition, data, what) \
+  td_test_wait_until (NULL, (condition), (data), TIMEOUT_S * 1000, (what))
 
 static void
 rm_rf (const char *path)
