@@ -139,24 +139,6 @@ typedef struct
   TdLine    *line;
 } Customer;
 
-static void
-on_line_opened_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Customer *customer = user_data;
-  g_autoptr(GError) error = NULL;
-
-  customer->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-line_opened (gpointer data)
-{
-  return ((Customer *) data)->line != NULL;
-}
-
 /* A traveller on the server at @url, with its own in-memory cache */
 static Customer *
 customer_new_at (const char *url,
@@ -172,9 +154,9 @@ customer_new_at (const char *url,
   td_channel_start (customer->channel);
   wait_until (channel_ready, customer->channel, "the customer's channel");
 
-  td_channel_open_line (customer->channel, object_id, TD_BUSI_INQUIRY, NULL, NULL,
-                        on_line_opened_cb, customer);
-  wait_until (line_opened, customer, "the customer's line");
+  customer->line = td_test_open_line (customer->channel, object_id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (customer->line);
 
   return customer;
 }

@@ -178,24 +178,6 @@ typedef struct
   char      *name;
 } Customer;
 
-static void
-on_line_opened_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Customer *customer = user_data;
-  g_autoptr(GError) error = NULL;
-
-  customer->line = td_channel_open_line_finish (TD_CHANNEL (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-line_opened (gpointer data)
-{
-  return ((Customer *) data)->line != NULL;
-}
-
 static Customer *
 customer_new (const char *token,
               const char *merchant)
@@ -208,9 +190,9 @@ customer_new (const char *token,
   customer->channel = td_channel_new (server_url, token, store, NULL);
   td_channel_start (customer->channel);
   wait_until (channel_ready, customer->channel, "the customer's channel");
-  td_channel_open_line (customer->channel, merchant, TD_BUSI_INQUIRY, NULL, NULL,
-                        on_line_opened_cb, customer);
-  wait_until (line_opened, customer, "the customer's line");
+  customer->line = td_test_open_line (customer->channel, merchant, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (customer->line);
   customer->name = g_strdup (td_line_get_customer_name (customer->line));
 
   return customer;
